@@ -1,0 +1,36 @@
+# claims — `make` lists the targets.
+PY ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.DEFAULT_GOAL := help
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+install: ## create .venv and install claims (torch 2.13.0 CPU first, then the rest)
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q -e '.[dev]'
+
+demo: ## extract the claims of the bundled example report
+	$(BIN)/claims extract fixtures/reports/mali_ber.txt --format json
+
+test: ## run the test suite
+	$(BIN)/python -m pytest -q
+
+lint: ## ruff and mypy (strict)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check claims api tests benchmarks
+	$(BIN)/mypy
+
+bench: ## run the benchmarks (ratios against baselines measured in the same run)
+	$(BIN)/python -m pytest benchmarks --benchmark-only --benchmark-enable -q
+
+eval: ## evaluate attribution on PolNeAR (EVAL=../shared/eval)
+	$(BIN)/claims eval attribution $(or $(EVAL),../shared/eval)/polnear
+
+.PHONY: help install demo test lint bench eval

@@ -1,0 +1,512 @@
+"""Find attributions (speaker, cue, content) on a spaCy parse plus the raw-text quote spans.
+
+Rules over the dependency parse rather than a trained tagger: no attribution model installs offline
+here, and rules keep every decision explainable to a fact-checker. The cue lexicon is data
+(`claims/data/cues.json`). The shapes handled, in the order they are tried:
+
+1. a cue verb with a subject (`X said (that) …`, `…, X said`, `X told AFP …`, passive `X was
+   quoted as saying …`, impersonal `it was reported that …`), content from its clausal complement,
+   an adjacent quotation, or its object;
+2. a source phrase (`according to X`, `citing X`), content the rest of the clause;
+3. a quotation with no cue of its own that follows a direct quote (news convention for a speaker
+   who keeps talking over several sentences or paragraphs), inheriting that speaker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from spacy.tokens import Doc, Span, Token
+
+from claims.lexicon import Lexicon, load_lexicon
+from claims.models import ClaimKind
+from claims.quotes import Quote, find_quotes
+
+SUBJECT_DEPS = {"nsubj", "nsubjpass", "csubj"}
+CONTENT_DEPS = {"ccomp", "xcomp", "dobj", "advcl", "attr", "oprd", "dative", "prep", "conj"}
+EDGE_PUNCT = set(".,;:!?-—– \n\t")
+QUOTE_CHARS = set("“”«»„\"")
+MIN_DIRECT_WORDS = 3
+
+
+@dataclass(frozen=True)
+class RawAttribution:
+    """Character spans found for one attribution, before the claimant is resolved."""
+
+    speaker: tuple[int, int] | None
+    cue: tuple[int, int] | None
+    content: tuple[int, int]
+    kind: ClaimKind
+    cue_lemma: str | None
+    negated: bool
+    speaker_head: int | None  # token index of the speaker's head word, for resolution
+
+
+def _trim(text: str, start: int, end: int, keep_quotes: bool = True) -> tuple[int, int]:
+    """Drop edge whitespace and punctuation, keeping closing quote marks (they belong to quotes)."""
+    while start < end and text[start] in EDGE_PUNCT:
+        start += 1
+    while end > start and text[end - 1] in EDGE_PUNCT:
+        end -= 1
+    if keep_quotes:
+        # a quote mark dangling at an edge without its partner inside the span is not content
+        inner = text[start:end]
+        if end > start and text[end - 1] in QUOTE_CHARS and sum(c in QUOTE_CHARS for c in inner) == 1:
+            end -= 1
+        if end > start and text[start] in QUOTE_CHARS and sum(c in QUOTE_CHARS for c in inner) == 1:
+            start += 1
+        while end > start and text[end - 1] in EDGE_PUNCT:
+            end -= 1
+        while start < end and text[start] in EDGE_PUNCT:
+            start += 1
+    return start, end
+
+
+def _subtree_span(tokens: Iterable[Token]) -> tuple[int, int]:
+    toks = list(tokens)
+    lo = min(t.left_edge.idx for t in toks)
+    hi = max(t.right_edge.idx + len(t.right_edge.text) for t in toks)
+    return lo, hi
+
+
+class AttributionFinder:
+    """Pure function object over a parsed `Doc`; holds only the lexicon."""
+
+    def __init__(self, lexicon: Lexicon | None = None) -> None:
+        self.lexicon = lexicon or load_lexicon()
+
+    # -- public ---------------------------------------------------------------------------------
+    def run(self, doc: Doc) -> list[RawAttribution]:
+        text = doc.text
+        quotes = find_quotes(text)
+        found: list[RawAttribution] = []
+        for token in doc:
+            if self._is_cue_verb(token):
+                att = self._from_verb(doc, token, quotes)
+                if att is not None:
+                    found.append(att)
+        found.extend(self._from_source_phrases(doc))
+        found = _dedupe(found)
+        found = _speakers_out_of_quotes(found, quotes)
+        found = _cut_source_phrases(text, found)
+        found.extend(self._continued_quotes(doc, quotes, found))
+        found.sort(key=lambda a: (a.content[0], a.content[1]))
+        return found
+
+    # -- verbs ----------------------------------------------------------------------------------
+    def _is_cue_verb(self, token: Token) -> bool:
+        return token.pos_ in {"VERB", "AUX"} and token.lemma_.lower() in self.lexicon.cue_verbs
+
+    def _subject(self, verb: Token) -> Token | None:
+        """The verb's subject, borrowed from the governing verb for `…, adding that` and conjuncts."""
+        current: Token | None = verb
+        for _ in range(3):
+            if current is None:
+                return None
+            for child in current.children:
+                if child.dep_ in SUBJECT_DEPS:
+                    return child
+            if current.dep_ in {"conj", "advcl", "xcomp", "pcomp"} and current.head is not current:
+                current = current.head
+                if current.dep_ == "prep":  # "quoted as saying": as -> quoted
+                    current = current.head
+                continue
+            if current.dep_ == "relcl" and current.head is not current:
+                return current.head
+            return None
+        return None
+
+    def _agent(self, verb: Token) -> Token | None:
+        for child in verb.children:
+            if child.dep_ == "agent":
+                for grand in child.children:
+                    if grand.dep_ == "pobj":
+                        return grand
+        return None
+
+    def _cue_span(self, verb: Token) -> tuple[int, int, bool]:
+        """The verb with its contiguous auxiliaries and negation; `quoted as saying` whole."""
+        doc = verb.doc
+        start_i = verb.i
+        negated = any(c.dep_ == "neg" for c in verb.children)
+        while start_i - 1 >= verb.sent.start:
+            prev = doc[start_i - 1]
+            if prev.head == verb and prev.dep_ in {"aux", "auxpass", "neg"}:
+                start_i -= 1
+            else:
+                break
+        end_i = verb.i
+        nxt = doc[end_i + 1] if end_i + 1 < len(doc) else None
+        if nxt is not None and nxt.head == verb and nxt.dep_ == "prt":
+            end_i += 1
+        elif nxt is not None and verb.lemma_ == "call" and nxt.lower_ in {"for", "on"}:
+            end_i += 1
+        if verb.lemma_ == "quote" and end_i + 2 < len(doc) and doc[end_i + 1].lower_ == "as":
+            end_i += 2  # "quoted as saying"
+        start = doc[start_i].idx
+        end = doc[end_i].idx + len(doc[end_i].text)
+        return start, end, negated
+
+    def _from_verb(self, doc: Doc, verb: Token, quotes: list[Quote]) -> RawAttribution | None:
+        text = doc.text
+        lex = self.lexicon
+        lemma = verb.lemma_.lower()
+        if verb.dep_ in {"amod", "compound"}:
+            return None
+        if any(q.start < verb.idx < q.end for q in quotes):
+            return None  # quoted speech inside a quote is the quoted speaker's, not a new claim
+        # "saying" in "quoted as saying" is handled by its "quoted" head
+        if verb.head.lemma_ == "quote" and verb.head is not verb and verb.i > verb.head.i:
+            return None
+        subject = self._subject(verb)
+        passive = any(c.dep_ == "auxpass" for c in verb.children)
+        agent = self._agent(verb) if passive else None
+        speaker_tok: Token | None
+        if passive and lemma != "quote":
+            speaker_tok = agent
+            if speaker_tok is None and not (subject is not None and subject.lower_ == "it"):
+                return None  # "X was told …", "X is expected to …": X is not the speaker
+        else:
+            speaker_tok = subject
+        if speaker_tok is not None and speaker_tok.pos_ == "PRON" and speaker_tok.lower_ == "it":
+            if passive:
+                speaker_tok = None  # impersonal: "it was reported that …"
+        if speaker_tok is None and not passive:
+            return None
+
+        content = self._content(doc, verb, quotes, speaker_tok)
+        if content is None:
+            return None
+        c_start, c_end = content
+        kind = _kind(text, c_start, c_end, quotes)
+        cue_start, cue_end, negated = self._cue_span(verb)
+        phrasal = cue_end > verb.idx + len(verb.text)
+        if (
+            (lemma in lex.cognition_verbs or lemma in lex.needs_complement)
+            and kind is ClaimKind.INDIRECT
+            and not phrasal
+            and not self._has_clausal_complement(verb)
+        ):
+            return None
+        if c_start < cue_end and c_end > cue_start:
+            return None  # content may not swallow its own cue
+        speaker: tuple[int, int] | None = None
+        if speaker_tok is not None:
+            s_start, s_end = self._speaker_span(speaker_tok)
+            if speaker_tok.dep_ == "relcl" or speaker_tok.tag_ in {"WP", "WDT"}:
+                s_start, s_end = speaker_tok.idx, speaker_tok.idx + len(speaker_tok.text)
+            if s_start < c_end and s_end > c_start:
+                # a subject inside the content (parse error): keep only the head word
+                s_start, s_end = speaker_tok.idx, speaker_tok.idx + len(speaker_tok.text)
+                if s_start < c_end and s_end > c_start:
+                    return None
+            speaker = (s_start, s_end)
+        return RawAttribution(
+            speaker=speaker,
+            cue=(cue_start, cue_end),
+            content=(c_start, c_end),
+            kind=kind,
+            cue_lemma=lemma,
+            negated=negated,
+            speaker_head=speaker_tok.i if speaker_tok is not None else None,
+        )
+
+    def _speaker_span(self, head: Token) -> tuple[int, int]:
+        """The subject's subtree without trailing `in a statement …` or relative clauses."""
+        cut = [
+            c
+            for c in head.rights
+            if c.dep_ in {"relcl", "acl"}
+            or (
+                c.dep_ == "prep"
+                and any(
+                    g.dep_ == "pobj" and g.lemma_.lower() in self.lexicon.statement_nouns
+                    for g in c.children
+                )
+            )
+        ]
+        start = head.left_edge.idx
+        end = head.right_edge.idx + len(head.right_edge.text)
+        if cut:
+            end = min(c.left_edge.idx for c in cut)
+        return _trim(head.doc.text, start, end, keep_quotes=False)
+
+    def _has_clausal_complement(self, verb: Token) -> bool:
+        return any(c.dep_ in {"ccomp", "xcomp"} for c in verb.children)
+
+    def _content(
+        self, doc: Doc, verb: Token, quotes: list[Quote], speaker: Token | None
+    ) -> tuple[int, int] | None:
+        text = doc.text
+        sent = verb.sent
+        ccomps = [c for c in verb.children if c.dep_ in {"ccomp", "csubj"}]
+        quote = self._adjacent_quote(doc, verb, quotes, speaker)
+        if ccomps:
+            start, end = _subtree_span(ccomps)
+            if quote is not None and quote.start <= start + 1 and quote.end > start:
+                return quote.start, quote.end  # the complement is the quotation
+            if quote is not None and quote.start < end and quote.end > start:
+                start, end = min(start, quote.start), max(end, quote.end)
+            return _nonempty(*_extend_to_quotes(text, *_trim(text, start, end), quotes))
+        left = self._left_clause(doc, verb, speaker)
+        if left is not None and quote is None:
+            return left
+        if quote is not None:
+            return quote.start, quote.end
+        right = [
+            c
+            for c in verb.children
+            if c.i > verb.i and c.dep_ in CONTENT_DEPS and not _is_time_or_venue(c)
+        ]
+        phrasal = [c for c in right if c.dep_ == "prep" and c.lower_ in {"for", "on"}]
+        if verb.lemma_ == "call" and phrasal:
+            right = [g for g in phrasal[0].children] + [c for c in right if c is not phrasal[0]]
+        if verb.lemma_ == "tell":
+            right = [c for c in right if c.dep_ not in {"dobj", "dative"}] or right
+        if not right:
+            return None
+        start, end = _subtree_span(right)
+        return _nonempty(*_extend_to_quotes(text, *_trim(text, start, end), quotes))
+
+    def _left_clause(self, doc: Doc, verb: Token, speaker: Token | None) -> tuple[int, int] | None:
+        """`Troops were targeted …, the statement said, …`: the clause before `, X said`."""
+        if speaker is None or speaker.i > verb.i:
+            first = verb
+        else:
+            first = speaker.left_edge
+        sent = verb.sent
+        if first.i - 1 < sent.start or doc[first.i - 1].text not in {",", "—", "–"}:
+            return None
+        start, end = _trim(doc.text, sent.start_char, doc[first.i - 1].idx)
+        words = doc.text[start:end].split()
+        has_verb = any(t.pos_ in {"VERB", "AUX"} for t in doc[sent.start : first.i - 1])
+        if len(words) < 3 or not has_verb:
+            return None
+        return start, end
+
+    def _adjacent_quote(
+        self, doc: Doc, verb: Token, quotes: list[Quote], speaker: Token | None
+    ) -> Quote | None:
+        """A direct quote next to the speaker-and-cue group (before it, or after it / a colon)."""
+        text = doc.text
+        sent = verb.sent
+        group = [verb] + ([speaker] if speaker is not None else [])
+        g_start = min(_subtree_span([t])[0] if t is speaker else t.idx for t in group)
+        g_end = max(t.idx + len(t.text) for t in group)
+        best: Quote | None = None
+        for q in quotes:
+            if q.start <= verb.idx < q.end:
+                return None  # the cue is itself quoted
+            if len(q.inner(text).split()) < MIN_DIRECT_WORDS and not _ends_clause(text, q):
+                continue
+            if q.end <= g_start and q.end > sent.start_char - 1:
+                gap = text[q.end : g_start]
+                if len(gap.split()) <= 1:  # “…,” the force said / “…” said the force
+                    best = q
+            elif q.start >= g_end and q.start < sent.end_char + 2:
+                gap = text[verb.idx + len(verb.text) : q.start]
+                if len(gap.split()) <= 6 and best is None:
+                    best = q
+        return best
+
+    # -- source phrases -------------------------------------------------------------------------
+    def _from_source_phrases(self, doc: Doc) -> list[RawAttribution]:
+        text = doc.text
+        found: list[RawAttribution] = []
+        for phrase in self.lexicon.source_phrases:
+            n = len(phrase)
+            for i in range(len(doc) - n + 1):
+                if tuple(t.lower_ for t in doc[i : i + n]) != phrase:
+                    continue
+                last = doc[i + n - 1]
+                objs = [c for c in last.children if c.dep_ in {"pobj", "dobj"}]
+                if not objs:
+                    objs = [t for t in doc[i + n : i + n + 6] if t.pos_ in {"PROPN", "NOUN"}][:1]
+                if not objs:
+                    continue
+                s_start, s_end = _trim(text, *_subtree_span(objs), keep_quotes=False)
+                cue = (doc[i].idx, last.idx + len(last.text))
+                sent = doc[i].sent
+                before = _trim(text, sent.start_char, cue[0])
+                after = _trim(text, s_end, sent.end_char)
+                content = before if before[1] - before[0] >= after[1] - after[0] else after
+                if content[1] - content[0] < 3:
+                    continue
+                found.append(
+                    RawAttribution(
+                        speaker=(s_start, s_end),
+                        cue=cue,
+                        content=content,
+                        kind=_kind(text, content[0], content[1], find_quotes(text)),
+                        cue_lemma=" ".join(phrase),
+                        negated=False,
+                        speaker_head=objs[0].i,
+                    )
+                )
+        return found
+
+    # -- quotes that continue an earlier speaker's words ---------------------------------------
+    def _continued_quotes(
+        self, doc: Doc, quotes: list[Quote], found: list[RawAttribution]
+    ) -> list[RawAttribution]:
+        text = doc.text
+        taken = [(a.content[0], a.content[1]) for a in found]
+        extra: list[RawAttribution] = []
+        for q in quotes:
+            if any(s <= q.start < e or q.start <= s < q.end for s, e in taken):
+                continue
+            if len(q.inner(text).split()) < MIN_DIRECT_WORDS:
+                continue
+            # only quotes that open a sentence and form it: "“It urges all parties …”"
+            before = text[: q.start].rstrip(" \t")
+            if before and not before.endswith((".", "!", "?", "\n", "”", '"', ":")):
+                continue
+            rest = text[q.end : _line_end(text, q.end)]
+            if len(rest.split()) > 2:
+                continue
+            previous = [a for a in found + extra if a.content[1] <= q.start and a.speaker]
+            if not previous:
+                continue
+            last = max(previous, key=lambda a: a.content[1])
+            gap_text = text[last.content[1] : q.start]
+            if last.kind is not ClaimKind.DIRECT or gap_text.count("\n") > 1:
+                continue
+            if len(gap_text.split()) > 25:
+                continue
+            extra.append(
+                RawAttribution(
+                    speaker=last.speaker,
+                    cue=last.cue,
+                    content=(q.start, q.end),
+                    kind=ClaimKind.DIRECT,
+                    cue_lemma=last.cue_lemma,
+                    negated=False,
+                    speaker_head=last.speaker_head,
+                )
+            )
+        return extra
+
+
+def _cut_source_phrases(text: str, found: list[RawAttribution]) -> list[RawAttribution]:
+    """`It said …, according to a release.`: the source phrase is not part of what was said."""
+    phrases = [a for a in found if a.cue_lemma in {"according to", "citing", "as reported by"}]
+    out: list[RawAttribution] = []
+    for att in found:
+        for ph in phrases:
+            if ph is att or ph.cue is None or att.cue is None:
+                continue
+            if att.content[0] < ph.cue[0] < att.content[1] and ph.cue[0] > att.cue[1]:
+                att = RawAttribution(
+                    speaker=att.speaker,
+                    cue=att.cue,
+                    content=_trim(text, att.content[0], ph.cue[0]),
+                    kind=att.kind,
+                    cue_lemma=att.cue_lemma,
+                    negated=att.negated,
+                    speaker_head=att.speaker_head,
+                )
+        out.append(att)
+    return out
+
+
+def _speakers_out_of_quotes(
+    found: list[RawAttribution], quotes: list[Quote]
+) -> list[RawAttribution]:
+    """`X said: “…,” adding that …`: a parse may take the participle's subject from inside the
+    quote; the speaker is whoever the quote belongs to."""
+    fixed: list[RawAttribution] = []
+    for att in found:
+        sp = att.speaker
+        if sp is not None and att.cue is not None:
+            holder = next((q for q in quotes if q.start <= sp[0] and sp[1] <= q.end), None)
+            if holder is not None and not (holder.start <= att.cue[0] < holder.end):
+                owner = next(
+                    (
+                        o
+                        for o in found
+                        if o is not att and o.content[0] <= holder.start < o.content[1]
+                    ),
+                    None,
+                )
+                if owner is None or owner.speaker is None:
+                    continue
+                att = RawAttribution(
+                    speaker=owner.speaker,
+                    cue=att.cue,
+                    content=att.content,
+                    kind=att.kind,
+                    cue_lemma=att.cue_lemma,
+                    negated=att.negated,
+                    speaker_head=owner.speaker_head,
+                )
+        fixed.append(att)
+    return fixed
+
+
+def _extend_to_quotes(
+    text: str, start: int, end: int, quotes: list[Quote]
+) -> tuple[int, int]:
+    """Grow a content span so it never cuts a quotation in half."""
+    for q in quotes:
+        if start <= q.start < end < q.end:
+            end = q.end
+        if q.start < start < q.end <= end:
+            start = q.start
+    return start, end
+
+
+def _line_end(text: str, i: int) -> int:
+    end = text.find("\n", i)
+    return len(text) if end == -1 else end
+
+
+def _ends_clause(text: str, q: Quote) -> bool:
+    inner = text[q.start : q.end].rstrip("“”«»„\"'")
+    return inner.endswith((".", ",", "!", "?"))
+
+
+def _is_time_or_venue(tok: Token) -> bool:
+    if tok.ent_type_ in {"DATE", "TIME"}:
+        return True
+    if tok.dep_ == "prep" and tok.lower_ in {"on", "in", "at", "during", "after", "before", "to"}:
+        objs = [c for c in tok.children if c.dep_ == "pobj"]
+        return bool(objs) and all(
+            o.ent_type_ in {"DATE", "TIME"}
+            or o.lemma_.lower() in {"statement", "interview", "twitter", "x", "media", "conference"}
+            or o.ent_type_ in {"ORG"} and tok.lower_ == "on"
+            for o in objs
+        )
+    return False
+
+
+def _nonempty(start: int, end: int) -> tuple[int, int] | None:
+    return (start, end) if end - start >= 2 else None
+
+
+def _kind(text: str, start: int, end: int, quotes: list[Quote]) -> ClaimKind:
+    inside = [q for q in quotes if q.start >= start and q.end <= end]
+    if any(q.start <= start and q.end >= end for q in quotes):
+        return ClaimKind.DIRECT
+    if inside:
+        covered = sum(q.end - q.start for q in inside)
+        return ClaimKind.DIRECT if covered >= 0.9 * (end - start) else ClaimKind.MIXED
+    return ClaimKind.INDIRECT
+
+
+def _dedupe(found: list[RawAttribution]) -> list[RawAttribution]:
+    """One attribution per (cue, content); the same cue keeps its longest content."""
+    by_cue: dict[tuple[int, int] | None, RawAttribution] = {}
+    rest: list[RawAttribution] = []
+    for att in found:
+        if att.cue is None:
+            rest.append(att)
+            continue
+        kept = by_cue.get(att.cue)
+        if kept is None or (att.content[1] - att.content[0]) > (kept.content[1] - kept.content[0]):
+            by_cue[att.cue] = att
+    return list(by_cue.values()) + rest
+
+
+def sentence_spans(doc: Doc) -> list[Span]:
+    return list(doc.sents)

@@ -1,0 +1,108 @@
+"""The `claims` command: a thin shell over the library (typer + rich)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from claims.errors import ClaimsError
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+app = typer.Typer(help="Attributed claims from news reports.", no_args_is_help=True)
+eval_app = typer.Typer(help="Measure quality on annotated corpora.", no_args_is_help=True)
+app.add_typer(eval_app, name="eval")
+err = Console(stderr=True)
+
+
+class OutputFormat(StrEnum):
+    json = "json"
+    jsonl = "jsonl"
+
+
+def _extraction(document: Any, claims: list[Any]) -> dict[str, Any]:
+    return {
+        "document": document.model_dump(mode="json"),
+        "claims": [c.model_dump(mode="json") for c in claims],
+    }
+
+
+@app.command()
+def extract(
+    files: Annotated[list[str], typer.Argument(help="Text or HTML files; - reads stdin.")],
+    format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.json,
+    outlet: Annotated[str | None, typer.Option(help="Outlet the reports come from.")] = None,
+    published_at: Annotated[
+        datetime | None, typer.Option(help="Publication date, to resolve 'Sunday' etc.")
+    ] = None,
+) -> None:
+    """Extract every claim of each report: speaker, cue, content, claimant, normalised values."""
+    from claims.extract import Extractor
+    from claims.ingest import read_document
+
+    extractor = Extractor()
+    failed = 0
+    results: list[dict[str, Any]] = []
+    for path in files:
+        try:
+            document = read_document(path, outlet=outlet, published_at=published_at)
+            result = _extraction(document, extractor.run(document))
+        except ClaimsError as exc:
+            failed += 1
+            err.print(f"[red]error[/red] {exc.code}: {exc}", highlight=False, soft_wrap=True)
+            continue
+        if format is OutputFormat.jsonl:
+            sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
+        else:
+            results.append(result)
+    if format is OutputFormat.json:
+        payload: Any = results[0] if len(files) == 1 and results else results
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+    if failed:
+        raise typer.Exit(code=1)
+
+
+@eval_app.command("attribution")
+def eval_attribution(
+    directory: Annotated[Path, typer.Argument(help="A PolNeAR-format folder (attributions.jsonl).")],
+    split: Annotated[
+        str, typer.Option(help="all | dev | held-out (a fixed hash split of the articles).")
+    ] = "all",
+    json_out: Annotated[Path | None, typer.Option("--json", help="Also write scores here.")] = None,
+) -> None:
+    """Score attribution spans against the corpus's primary annotations."""
+    from claims.evaluation.attribution import load_polnear, score, split_articles
+    from claims.evaluation.run import predict_attributions
+
+    try:
+        gold = load_polnear(directory)
+    except (FileNotFoundError, ValueError) as exc:
+        err.print(f"[red]error[/red] {exc}")
+        raise typer.Exit(code=2) from exc
+    if split != "all":
+        dev, held_out = split_articles(gold)
+        gold = dev if split == "dev" else held_out
+    started = time.perf_counter()
+    predicted = predict_attributions(gold)
+    elapsed = time.perf_counter() - started
+    report = score(gold, predicted)
+    console = Console()
+    report.render(console)
+    words = sum(len(a.text.split()) for a in gold)
+    console.print(f"{len(gold)} articles, {words} words, extraction {words / elapsed:.0f} words/s")
+    if json_out is not None:
+        json_out.write_text(json.dumps(report.to_dict(), indent=2) + "\n", encoding="utf-8")
+
+
+def main() -> None:  # pragma: no cover
+    app()

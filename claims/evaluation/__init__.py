@@ -1,0 +1,1 @@
+"""Evaluation of extracted claims against gold corpora."""

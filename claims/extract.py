@@ -1,0 +1,171 @@
+"""The extraction stage: Document in, attributed and normalised claims out.
+
+A Haystack-style stage object: settings in `__init__`, the spaCy model loaded once in an idempotent
+`warm_up()`, and a pure `run()`. The CLI, the API and batch jobs share one instance.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from claims.attribution import AttributionFinder, RawAttribution
+from claims.lexicon import Lexicon, load_lexicon
+from claims.models import Claim, Claimant, ClaimKind, Document, EntityType, Span
+from claims.nlp import DEFAULT_SPACY_MODEL, load_spacy
+from claims.normalise import normalise
+from claims.resolve import ClaimantResolver
+
+MIN_UNATTRIBUTED_WORDS = 4
+REPORTER = "the reporter"
+
+
+def claim_id(document_id: str, content: tuple[int, int], speaker: tuple[int, int] | None) -> str:
+    """Stable across runs, so re-extracting a document gives the same ids."""
+    key = f"{document_id}:{content[0]}:{content[1]}:{speaker}"
+    return hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
+
+
+class Extractor:
+    """Extracts every claim of a document: attributed ones and the reporter's own assertions."""
+
+    def __init__(
+        self,
+        spacy_model: str = DEFAULT_SPACY_MODEL,
+        lexicon: Lexicon | None = None,
+        include_unattributed: bool = True,
+    ) -> None:
+        self.spacy_model = spacy_model
+        self.lexicon = lexicon or load_lexicon()
+        self.include_unattributed = include_unattributed
+        self._nlp: Language | None = None
+        self._finder = AttributionFinder(self.lexicon)
+        self._resolver = ClaimantResolver(self.lexicon)
+
+    def warm_up(self) -> None:
+        if self._nlp is None:
+            self._nlp = load_spacy(self.spacy_model)
+
+    @property
+    def nlp(self) -> Language:
+        self.warm_up()
+        assert self._nlp is not None
+        return self._nlp
+
+    def run(self, document: Document) -> list[Claim]:
+        return self.claims_from_doc(document, self.nlp(document.text))
+
+    def run_many(self, documents: Iterable[Document], batch_size: int = 16) -> Iterator[list[Claim]]:
+        docs = list(documents)
+        parsed = self.nlp.pipe((d.text for d in docs), batch_size=batch_size)
+        for document, doc in zip(docs, parsed, strict=True):
+            yield self.claims_from_doc(document, doc)
+
+    def attributions(self, doc: Doc) -> list[RawAttribution]:
+        return self._finder.run(doc)
+
+    def claims_from_doc(self, document: Document, doc: Doc) -> list[Claim]:
+        text = document.text
+        raws = self._finder.run(doc)
+        claimants = self._resolver.run(doc, raws, document.outlet)
+        claims: list[Claim] = []
+        for raw, claimant in zip(raws, claimants, strict=True):
+            claims.append(self._claim(document, doc, raw, claimant))
+        if self.include_unattributed:
+            claims.extend(self._unattributed(document, doc, raws))
+        claims.sort(key=lambda c: (c.content.start, c.content.end))
+        assert all(c.content.text == text[c.content.start : c.content.end] for c in claims)
+        return claims
+
+    def _claim(
+        self, document: Document, doc: Doc, raw: RawAttribution, claimant: Claimant
+    ) -> Claim:
+        text = document.text
+
+        def span(pair: tuple[int, int] | None) -> Span | None:
+            if pair is None:
+                return None
+            return Span(start=pair[0], end=pair[1], text=text[pair[0] : pair[1]])
+
+        content = span(raw.content)
+        assert content is not None
+        norm = normalise(
+            doc,
+            raw.content[0],
+            raw.content[1],
+            cue_lemma=raw.cue_lemma,
+            published_at=document.published_at,
+            negated_cue=raw.negated,
+        )
+        return Claim(
+            id=claim_id(document.id, raw.content, raw.speaker),
+            document_id=document.id,
+            speaker=span(raw.speaker),
+            cue=span(raw.cue),
+            content=content,
+            kind=raw.kind,
+            claimant=claimant,
+            stance=norm.stance,
+            quantities=norm.quantities,
+            times=norm.times,
+            places=norm.places,
+            actors=norm.actors,
+        )
+
+    def _unattributed(
+        self, document: Document, doc: Doc, raws: list[RawAttribution]
+    ) -> list[Claim]:
+        """Sentences the reporter asserts in their own voice: finite, declarative, not reported."""
+        text = document.text
+        taken: list[tuple[int, int]] = []
+        for r in raws:
+            taken.append(r.content)
+            if r.speaker is not None:
+                taken.append(r.speaker)
+            if r.cue is not None:
+                taken.append(r.cue)
+        outlet = document.outlet or REPORTER
+        claimant = Claimant(name=outlet, type=EntityType.OUTLET)
+        out: list[Claim] = []
+        for sent in doc.sents:
+            start, end = sent.start_char, sent.end_char
+            while end > start and text[end - 1] in " \n\t.!;:":
+                end -= 1
+            while start < end and text[start].isspace():
+                start += 1
+            if any(s < end and e > start for s, e in taken):
+                continue
+            if text[start:end].endswith("?") or len(text[start:end].split()) < MIN_UNATTRIBUTED_WORDS:
+                continue
+            if not _is_declarative(sent.root):
+                continue
+            norm = normalise(doc, start, end, cue_lemma=None, published_at=document.published_at)
+            out.append(
+                Claim(
+                    id=claim_id(document.id, (start, end), None),
+                    document_id=document.id,
+                    speaker=None,
+                    cue=None,
+                    content=Span(start=start, end=end, text=text[start:end]),
+                    kind=ClaimKind.UNATTRIBUTED,
+                    claimant=claimant,
+                    stance=norm.stance,
+                    quantities=norm.quantities,
+                    times=norm.times,
+                    places=norm.places,
+                    actors=norm.actors,
+                )
+            )
+        return out
+
+
+def _is_declarative(root: object) -> bool:
+    """A claim needs a finite verb with a subject; headlines and imperatives are not claims."""
+    from spacy.tokens import Token
+
+    if not isinstance(root, Token) or root.pos_ not in {"VERB", "AUX"}:
+        return False
+    return any(c.dep_ in {"nsubj", "nsubjpass", "expl", "csubj"} for c in root.children)

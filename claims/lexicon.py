@@ -1,0 +1,45 @@
+"""The cue lexicon, loaded from `claims/data/cues.json` so linguists can edit it without code."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    speech_verbs: frozenset[str]
+    cognition_verbs: frozenset[str]
+    evidence_verbs: frozenset[str]
+    needs_complement: frozenset[str]
+    denial_verbs: frozenset[str]
+    source_phrases: tuple[tuple[str, ...], ...]
+    statement_nouns: frozenset[str]
+    anonymous_heads: frozenset[str]
+    spokesperson_heads: frozenset[str]
+
+    @property
+    def cue_verbs(self) -> frozenset[str]:
+        return self.speech_verbs | self.cognition_verbs | self.evidence_verbs
+
+
+@lru_cache(maxsize=1)
+def load_lexicon() -> Lexicon:
+    raw = json.loads(resources.files("claims.data").joinpath("cues.json").read_text("utf-8"))
+
+    def words(key: str) -> frozenset[str]:
+        return frozenset(str(w).lower() for w in raw[key])
+
+    return Lexicon(
+        speech_verbs=words("speech_verbs"),
+        cognition_verbs=words("cognition_verbs"),
+        evidence_verbs=words("evidence_verbs"),
+        needs_complement=words("needs_complement"),
+        denial_verbs=words("denial_verbs"),
+        source_phrases=tuple(tuple(p.lower().split()) for p in raw["source_phrases"]),
+        statement_nouns=words("statement_nouns"),
+        anonymous_heads=words("anonymous_heads"),
+        spokesperson_heads=words("spokesperson_heads"),
+    )

@@ -1,0 +1,105 @@
+"""The data model shared by every stage (DESIGN.md §2).
+
+One module so the CLI, the API and batch jobs serialise exactly the same shapes; models are frozen
+because stages hand values forward and must never mutate what an earlier stage produced.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Span(_Frozen):
+    """Character offsets into `Document.text` (Python str indices); `text == doc.text[start:end]`."""
+
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    text: str
+
+
+class Document(_Frozen):
+    id: str
+    text: str
+    title: str | None = None
+    url: str | None = None
+    outlet: str | None = None
+    published_at: datetime | None = None
+    language: str = "en"
+
+
+class ClaimKind(StrEnum):
+    DIRECT = "direct"
+    INDIRECT = "indirect"
+    MIXED = "mixed"
+    UNATTRIBUTED = "unattributed"
+
+
+class Stance(StrEnum):
+    ASSERTED = "asserted"
+    DENIED = "denied"
+    ALLEGED = "alleged"
+
+
+class EntityType(StrEnum):
+    PERSON = "person"
+    ORGANIZATION = "organization"
+    PLACE = "place"
+    GROUP = "group"
+    OUTLET = "outlet"
+    DOCUMENT = "document"
+    UNKNOWN = "unknown"
+
+
+class Claimant(_Frozen):
+    """Who really made the claim, after resolving pronouns, descriptions and aliases."""
+
+    name: str
+    type: EntityType = EntityType.UNKNOWN
+    anonymous: bool = False
+    mention: Span | None = None  # the span that named the claimant (may precede the claim)
+
+
+class Quantity(_Frozen):
+    value: float | None
+    low: float | None = None
+    high: float | None = None
+    approximate: bool = False
+    unit: str | None = None
+    predicate: str | None = None
+    span: Span
+
+
+class TimeExpression(_Frozen):
+    span: Span
+    value: date | None = None  # resolved against the document's publication date when known
+    granularity: str = "day"
+
+
+class Mention(_Frozen):
+    """A named place or actor inside a claim's content."""
+
+    span: Span
+    label: str
+    name: str
+
+
+class Claim(_Frozen):
+    id: str
+    document_id: str
+    speaker: Span | None
+    cue: Span | None
+    content: Span
+    kind: ClaimKind
+    claimant: Claimant
+    stance: Stance = Stance.ASSERTED
+    quantities: list[Quantity] = Field(default_factory=list)
+    times: list[TimeExpression] = Field(default_factory=list)
+    places: list[Mention] = Field(default_factory=list)
+    actors: list[Mention] = Field(default_factory=list)

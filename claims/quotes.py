@@ -1,0 +1,94 @@
+"""Find quotations as character spans, the way news copy actually uses quote marks.
+
+Parsers see quote marks as punctuation tokens and lose track of them across sentences, so quotes are
+found on the raw text first. Rules that matter in news copy:
+
+- curly marks say which side they are on; straight marks are judged by their neighbours;
+- a quote left open at the end of a paragraph continues if the next paragraph opens with a quote
+  mark (the convention for multi-paragraph quotes), otherwise it is closed at the paragraph's end
+  (unbalanced input never raises);
+- single curly quotes (‘…’) are only taken at word boundaries, so apostrophes are not quotes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+OPENERS = {"“", "«", "„"}
+CLOSERS = {"”", "»"}
+STRAIGHT = '"'
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A quotation `[start, end)` including its marks; `closed` is False for an unbalanced one."""
+
+    start: int
+    end: int
+    closed: bool = True
+
+    def inner(self, text: str) -> str:
+        return text[self.start : self.end].strip("“”«»„\"' \n")
+
+
+def _straight_opens(text: str, i: int) -> bool:
+    before = text[i - 1] if i > 0 else " "
+    after = text[i + 1] if i + 1 < len(text) else " "
+    if before.isspace() or before in "([{—–-:,;":
+        return not after.isspace()
+    return False
+
+
+def _paragraph_end(text: str, i: int) -> int:
+    end = text.find("\n", i)
+    return len(text) if end == -1 else end
+
+
+def _next_paragraph_opens_quote(text: str, para_end: int) -> int | None:
+    """Index of the opening mark of the next paragraph, if it starts with one."""
+    j = para_end
+    while j < len(text) and text[j].isspace():
+        j += 1
+    if j < len(text) and (text[j] in OPENERS or text[j] == STRAIGHT):
+        return j
+    return None
+
+
+def find_quotes(text: str) -> list[Quote]:
+    """All top-level quotations in `text`, in order, never overlapping."""
+    quotes: list[Quote] = []
+    i = 0
+    n = len(text)
+    while i < n:
+        ch = text[i]
+        is_open = ch in OPENERS or (ch == STRAIGHT and _straight_opens(text, i))
+        if not is_open:
+            i += 1
+            continue
+        start = i
+        j = i + 1
+        closed = False
+        while j < n:
+            c = text[j]
+            if c in CLOSERS or (c == STRAIGHT and not _straight_opens(text, j)):
+                closed = True
+                j += 1
+                break
+            if c in OPENERS and ch == STRAIGHT:
+                break
+            if c == "\n":
+                nxt = _next_paragraph_opens_quote(text, j)
+                if nxt is None:
+                    break
+                j = nxt + 1  # the quote continues in the next paragraph
+                continue
+            j += 1
+        end = j
+        # trim a quote that stopped at a paragraph end back to its last non-space character
+        if not closed:
+            while end > start + 1 and text[end - 1].isspace():
+                end -= 1
+        if end - start > 1:
+            quotes.append(Quote(start, end, closed))
+        i = max(end, i + 1)
+    return quotes
