@@ -26,7 +26,7 @@ from claims.quotes import Quote, find_quotes
 SUBJECT_DEPS = {"nsubj", "nsubjpass", "csubj"}
 CONTENT_DEPS = {"ccomp", "xcomp", "dobj", "advcl", "attr", "oprd", "dative", "prep", "conj"}
 EDGE_PUNCT = set(".,;:!?-—– \n\t")
-QUOTE_CHARS = set("“”«»„\"")
+QUOTE_CHARS = set('“”«»„"')
 MIN_DIRECT_WORDS = 3
 
 
@@ -52,7 +52,11 @@ def _trim(text: str, start: int, end: int, keep_quotes: bool = True) -> tuple[in
     if keep_quotes:
         # a quote mark dangling at an edge without its partner inside the span is not content
         inner = text[start:end]
-        if end > start and text[end - 1] in QUOTE_CHARS and sum(c in QUOTE_CHARS for c in inner) == 1:
+        if (
+            end > start
+            and text[end - 1] in QUOTE_CHARS
+            and sum(c in QUOTE_CHARS for c in inner) == 1
+        ):
             end -= 1
         if end > start and text[start] in QUOTE_CHARS and sum(c in QUOTE_CHARS for c in inner) == 1:
             start += 1
@@ -87,6 +91,7 @@ class AttributionFinder:
                 if att is not None:
                     found.append(att)
         found.extend(self._from_source_phrases(doc))
+        found.extend(self._from_colons(doc, quotes, found))
         found = _dedupe(found)
         found = _speakers_out_of_quotes(found, quotes)
         found = _cut_source_phrases(text, found)
@@ -96,10 +101,20 @@ class AttributionFinder:
 
     # -- verbs ----------------------------------------------------------------------------------
     def _is_cue_verb(self, token: Token) -> bool:
-        return token.pos_ in {"VERB", "AUX"} and token.lemma_.lower() in self.lexicon.cue_verbs
+        if token.pos_ not in {"VERB", "AUX"}:
+            return False
+        if token.lemma_.lower() in self.lexicon.cue_verbs:
+            return True
+        # any verb taking a finite "that"-clause with its own subject reports a proposition
+        return token.pos_ == "VERB" and any(
+            c.dep_ == "ccomp"
+            and any(g.dep_ == "mark" and g.lower_ == "that" for g in c.children)
+            and any(g.dep_ in SUBJECT_DEPS for g in c.children)
+            for c in token.children
+        )
 
     def _subject(self, verb: Token) -> Token | None:
-        """The verb's subject, borrowed from the governing verb for `…, adding that` and conjuncts."""
+        """The verb's subject, or the governing verb's for `…, adding that` and conjuncts."""
         current: Token | None = verb
         for _ in range(3):
             if current is None:
@@ -138,9 +153,10 @@ class AttributionFinder:
                 break
         end_i = verb.i
         nxt = doc[end_i + 1] if end_i + 1 < len(doc) else None
-        if nxt is not None and nxt.head == verb and nxt.dep_ == "prt":
-            end_i += 1
-        elif nxt is not None and verb.lemma_ == "call" and nxt.lower_ in {"for", "on"}:
+        if nxt is not None and (
+            (nxt.head == verb and nxt.dep_ == "prt")
+            or (verb.lemma_ == "call" and nxt.lower_ in {"for", "on"})
+        ):
             end_i += 1
         if verb.lemma_ == "quote" and end_i + 2 < len(doc) and doc[end_i + 1].lower_ == "as":
             end_i += 2  # "quoted as saying"
@@ -169,9 +185,8 @@ class AttributionFinder:
                 return None  # "X was told …", "X is expected to …": X is not the speaker
         else:
             speaker_tok = subject
-        if speaker_tok is not None and speaker_tok.pos_ == "PRON" and speaker_tok.lower_ == "it":
-            if passive:
-                speaker_tok = None  # impersonal: "it was reported that …"
+        if passive and speaker_tok is not None and speaker_tok.lower_ == "it":
+            speaker_tok = None  # impersonal: "it was reported that …"
         if speaker_tok is None and not passive:
             return None
 
@@ -239,7 +254,6 @@ class AttributionFinder:
         self, doc: Doc, verb: Token, quotes: list[Quote], speaker: Token | None
     ) -> tuple[int, int] | None:
         text = doc.text
-        sent = verb.sent
         ccomps = [c for c in verb.children if c.dep_ in {"ccomp", "csubj"}]
         quote = self._adjacent_quote(doc, verb, quotes, speaker)
         if ccomps:
@@ -261,7 +275,7 @@ class AttributionFinder:
         ]
         phrasal = [c for c in right if c.dep_ == "prep" and c.lower_ in {"for", "on"}]
         if verb.lemma_ == "call" and phrasal:
-            right = [g for g in phrasal[0].children] + [c for c in right if c is not phrasal[0]]
+            right = list(phrasal[0].children) + [c for c in right if c is not phrasal[0]]
         if verb.lemma_ == "tell":
             right = [c for c in right if c.dep_ not in {"dobj", "dative"}] or right
         if not right:
@@ -271,10 +285,7 @@ class AttributionFinder:
 
     def _left_clause(self, doc: Doc, verb: Token, speaker: Token | None) -> tuple[int, int] | None:
         """`Troops were targeted …, the statement said, …`: the clause before `, X said`."""
-        if speaker is None or speaker.i > verb.i:
-            first = verb
-        else:
-            first = speaker.left_edge
+        first = verb if speaker is None or speaker.i > verb.i else speaker.left_edge
         sent = verb.sent
         if first.i - 1 < sent.start or doc[first.i - 1].text not in {",", "—", "–"}:
             return None
@@ -310,6 +321,50 @@ class AttributionFinder:
                     best = q
         return best
 
+    # -- "Name: words" (headlines, round-ups of reactions) -------------------------------------
+    def _from_colons(
+        self, doc: Doc, quotes: list[Quote], found: list[RawAttribution]
+    ) -> list[RawAttribution]:
+        text = doc.text
+        taken = [a.cue for a in found if a.cue is not None] + [a.content for a in found]
+        out: list[RawAttribution] = []
+        for tok in doc:
+            if tok.text != ":" or any(s <= tok.idx < e for s, e in taken):
+                continue
+            if any(q.start < tok.idx < q.end for q in quotes):
+                continue
+            line_start = text.rfind("\n", 0, tok.idx) + 1
+            left = text[line_start : tok.idx]
+            words = left.split()
+            if not 1 <= len(words) <= 10:
+                continue
+            left_toks = [t for t in doc[tok.sent.start : tok.i] if not t.is_space]
+            if not left_toks or not any(t.pos_ == "PROPN" for t in left_toks):
+                continue
+            if any(t.pos_ == "VERB" and t.dep_ == "ROOT" for t in left_toks):
+                continue  # "X said:" is a verb cue, handled elsewhere
+            end = _line_end(text, tok.idx)
+            c_start, c_end = _trim(text, tok.idx + 1, end)
+            q = next((q for q in quotes if q.start == c_start), None)
+            if q is not None:
+                c_end = max(c_end, q.end)
+            if len(text[c_start:c_end].split()) < 3:
+                continue
+            head = max(left_toks, key=lambda t: (t.pos_ == "PROPN", -abs(t.head.i - t.i)))
+            s_start, s_end = _trim(text, line_start, tok.idx, keep_quotes=False)
+            out.append(
+                RawAttribution(
+                    speaker=(s_start, s_end),
+                    cue=(tok.idx, tok.idx + 1),
+                    content=(c_start, c_end),
+                    kind=_kind(text, c_start, c_end, quotes),
+                    cue_lemma=":",
+                    negated=False,
+                    speaker_head=head.i,
+                )
+            )
+        return out
+
     # -- source phrases -------------------------------------------------------------------------
     def _from_source_phrases(self, doc: Doc) -> list[RawAttribution]:
         text = doc.text
@@ -330,7 +385,8 @@ class AttributionFinder:
                 sent = doc[i].sent
                 before = _trim(text, sent.start_char, cue[0])
                 after = _trim(text, s_end, sent.end_char)
-                content = before if before[1] - before[0] >= after[1] - after[0] else after
+                opens_sentence = len(text[before[0] : before[1]].split()) < 2
+                content = after if opens_sentence else before
                 if content[1] - content[0] < 3:
                     continue
                 found.append(
@@ -444,9 +500,7 @@ def _speakers_out_of_quotes(
     return fixed
 
 
-def _extend_to_quotes(
-    text: str, start: int, end: int, quotes: list[Quote]
-) -> tuple[int, int]:
+def _extend_to_quotes(text: str, start: int, end: int, quotes: list[Quote]) -> tuple[int, int]:
     """Grow a content span so it never cuts a quotation in half."""
     for q in quotes:
         if start <= q.start < end < q.end:
@@ -474,7 +528,7 @@ def _is_time_or_venue(tok: Token) -> bool:
         return bool(objs) and all(
             o.ent_type_ in {"DATE", "TIME"}
             or o.lemma_.lower() in {"statement", "interview", "twitter", "x", "media", "conference"}
-            or o.ent_type_ in {"ORG"} and tok.lower_ == "on"
+            or (o.ent_type_ in {"ORG"} and tok.lower_ == "on")
             for o in objs
         )
     return False

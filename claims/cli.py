@@ -74,7 +74,9 @@ def extract(
 
 @eval_app.command("attribution")
 def eval_attribution(
-    directory: Annotated[Path, typer.Argument(help="A PolNeAR-format folder (attributions.jsonl).")],
+    directory: Annotated[
+        Path, typer.Argument(help="A PolNeAR-format folder (attributions.jsonl).")
+    ],
     split: Annotated[
         str, typer.Option(help="all | dev | held-out (a fixed hash split of the articles).")
     ] = "all",
@@ -96,7 +98,7 @@ def eval_attribution(
     predicted = predict_attributions(gold)
     elapsed = time.perf_counter() - started
     report = score(gold, predicted)
-    console = Console()
+    console = Console(width=140)
     report.render(console)
     words = sum(len(a.text.split()) for a in gold)
     console.print(f"{len(gold)} articles, {words} words, extraction {words / elapsed:.0f} words/s")

@@ -58,7 +58,9 @@ class Extractor:
     def run(self, document: Document) -> list[Claim]:
         return self.claims_from_doc(document, self.nlp(document.text))
 
-    def run_many(self, documents: Iterable[Document], batch_size: int = 16) -> Iterator[list[Claim]]:
+    def run_many(
+        self, documents: Iterable[Document], batch_size: int = 16
+    ) -> Iterator[list[Claim]]:
         docs = list(documents)
         parsed = self.nlp.pipe((d.text for d in docs), batch_size=batch_size)
         for document, doc in zip(docs, parsed, strict=True):
@@ -138,7 +140,10 @@ class Extractor:
                 start += 1
             if any(s < end and e > start for s, e in taken):
                 continue
-            if text[start:end].endswith("?") or len(text[start:end].split()) < MIN_UNATTRIBUTED_WORDS:
+            if (
+                text[start:end].endswith("?")
+                or len(text[start:end].split()) < MIN_UNATTRIBUTED_WORDS
+            ):
                 continue
             if not _is_declarative(sent.root):
                 continue

@@ -98,7 +98,9 @@ def read_document(
         except OSError as exc:
             raise UnreadableInputError(f"{name}: cannot read ({exc.strerror})") from exc
     text = decode(data, name)
-    is_html = suffix in HTML_SUFFIXES or (suffix == "" and text.lstrip()[:15].lower().startswith(("<!doctype html", "<html")))
+    is_html = suffix in HTML_SUFFIXES or (
+        suffix == "" and text.lstrip()[:15].lower().startswith(("<!doctype html", "<html"))
+    )
     return make_document(
         text, doc_id=doc_id, name=name, is_html=is_html, outlet=outlet, published_at=published_at
     )

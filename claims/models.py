@@ -17,7 +17,9 @@ class _Frozen(BaseModel):
 
 
 class Span(_Frozen):
-    """Character offsets into `Document.text` (Python str indices); `text == doc.text[start:end]`."""
+    """Character offsets into `Document.text` (Python str indices): `text == doc.text[start:end]`.
+
+    Offsets, not token ids, so any tool can slice the source without our tokenizer."""
 
     start: int = Field(ge=0)
     end: int = Field(ge=0)

@@ -222,7 +222,7 @@ def _quantity(
     elif unit is None:
         of = [c for c in root.children if c.lower_ == "of"]
         pobj = [g for c in of for g in c.children if g.dep_ == "pobj"]
-        if pobj and pobj[0].pos_ in {"NOUN", "PROPN"}:
+        if pobj and pobj[0].pos_ in {"NOUN", "PROPN"} and pobj[0].idx < end:
             unit = pobj[0].text
     if nominal.idx + len(nominal.text) > end:
         unit, nominal = None, root

@@ -62,7 +62,7 @@ def _clean_name(text: str) -> str:
 
 
 class ClaimantResolver:
-    """Resolves each attribution's speaker to a canonical claimant; pure over (doc, attributions)."""
+    """Resolves each attribution's speaker to a canonical claimant; pure over its inputs."""
 
     def __init__(self, lexicon: Lexicon | None = None) -> None:
         self.lexicon = lexicon or load_lexicon()
@@ -129,7 +129,9 @@ class ClaimantResolver:
             candidate = Claimant(
                 name=named.name,
                 type=named.type,
-                mention=Span(start=named.start, end=named.end, text=ctx.text[named.start : named.end]),
+                mention=Span(
+                    start=named.start, end=named.end, text=ctx.text[named.start : named.end]
+                ),
             )
             if fits(candidate) and named.type is not EntityType.PLACE:
                 return candidate
@@ -156,7 +158,9 @@ class ClaimantResolver:
             for claimant in reversed(earlier):
                 if claimant.type is not EntityType.DOCUMENT and not claimant.anonymous:
                     return claimant
-            return Claimant(name=_clean_name(phrase.text), type=EntityType.DOCUMENT, mention=mention)
+            return Claimant(
+                name=_clean_name(phrase.text), type=EntityType.DOCUMENT, mention=mention
+            )
         # a spokesperson speaks for the body named in "for X" / "X's"
         if head_lemma in lex.spokesperson_heads and not persons:
             body = [c for c in head.children if c.dep_ == "poss"] + [
@@ -211,7 +215,9 @@ class _DocContext:
             if e.label_ in ENTITY_TYPES
         ]
         self.acronyms: dict[str, str] = {}
-        for m in re.finditer(r"((?:[A-Z][\w.\-’']*\s+){1,8}?)\(([A-Z][A-Z0-9&\-]{1,9})\)", doc.text):
+        for m in re.finditer(
+            r"((?:[A-Z][\w.\-’']*\s+){1,8}?)\(([A-Z][A-Z0-9&\-]{1,9})\)", doc.text
+        ):
             long = _clean_name(m.group(1))
             self.acronyms[long.lower()] = m.group(2)
         self.persons = [n.name for n in self.named if n.type is EntityType.PERSON]
@@ -264,13 +270,20 @@ class _DocContext:
             forms = {t.text.lower() for t in self.doc if t.lemma_.lower() == head_lemma}
             for form in forms:
                 pattern = rf"\b([A-Z][A-Z0-9&]{{1,9}})\s+(?:[\w]+-|[\w]+\s+)?{re.escape(form)}\b"
-                candidates += [m.group(1) for m in re.finditer(pattern, self.text, re.IGNORECASE)
-                               if ACRONYM_RE.match(m.group(1))]
+                candidates += [
+                    m.group(1)
+                    for m in re.finditer(pattern, self.text, re.IGNORECASE)
+                    if ACRONYM_RE.match(m.group(1))
+                ]
         best: str | None = None
         if candidates:
             # prefer adjectival forms over possessives, then the name the document uses most
             def rank(name: str) -> tuple[int, int, int]:
-                return ("'s " not in name, self._freq.get(name.split()[0], 0), candidates.count(name))
+                return (
+                    "'s " not in name,
+                    self._freq.get(name.split()[0], 0),
+                    candidates.count(name),
+                )
 
             best = max(candidates, key=rank)
         self._descriptions[head_lemma] = best

@@ -194,9 +194,24 @@ def test_normalise_stance(
     assert _run(nlp, text, cue_lemma=cue_lemma, negated_cue=negated).stance is stance
 
 
+# fmt: off
+NEWSY_WORDS = (
+    "six", "at", "least", "some", "about", "between", "and", "to", "-", "Sunday", "2015", "June",
+    "last", "week", "$", "%", "million", "11,600", "1.5", "dozens", "tens", "of", "thousands",
+    "hundreds", "soldiers", "died", "were", "killed", "wounded", "the", "Mali", "Ber", ",", ".",
+    '"', "allegedly", "no", "one", "twenty-four", "a", "total", "dead", "nearly", "up", "fewer",
+    "than", "10-20", "percent", "in", "on", "later", "Friday", "evening", "\n",
+)
+# fmt: on
+TEXTS = st.one_of(
+    st.text(max_size=200),
+    st.lists(st.sampled_from(NEWSY_WORDS), max_size=30).map(" ".join),
+)
+
+
 @settings(max_examples=50, deadline=None)
 @given(
-    text=st.text(max_size=200),
+    text=TEXTS,
     bounds=st.tuples(st.integers(-5, 210), st.integers(-5, 210)),
     published=st.one_of(st.none(), st.datetimes(datetime(1900, 1, 1), datetime(2100, 1, 1))),
     cue=st.one_of(st.none(), st.sampled_from(["say", "deny", "claim", ""])),

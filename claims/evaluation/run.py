@@ -46,7 +46,9 @@ def predict_attributions(
             id=a.article_id,
             text=a.text,
             outlet=a.publisher,
-            published_at=datetime.combine(a.publication_date, time()) if a.publication_date else None,
+            published_at=datetime.combine(a.publication_date, time())
+            if a.publication_date
+            else None,
         )
         for a in articles
     ]
