@@ -168,14 +168,25 @@ class AttributionFinder:
         text = doc.text
         lex = self.lexicon
         lemma = verb.lemma_.lower()
-        if verb.dep_ in {"amod", "compound"}:
+        if verb.dep_ in {"amod", "compound", "acl"}:
             return None
+        if (
+            verb.tag_ == "VBN"
+            and verb.dep_ == "relcl"
+            and not any(c.dep_ in {"aux", "auxpass", "nsubj", "nsubjpass"} for c in verb.children)
+        ):
+            return None  # "any company found breaking the rules": a reduced relative, not a cue
         if any(q.start < verb.idx < q.end for q in quotes):
             return None  # quoted speech inside a quote is the quoted speaker's, not a new claim
         # "saying" in "quoted as saying" is handled by its "quoted" head
-        if verb.head.lemma_ == "quote" and verb.head is not verb and verb.i > verb.head.i:
+        governor = verb.head.head if verb.head.lower_ == "as" else verb.head
+        if governor.lemma_ == "quote" and governor is not verb and verb.i > governor.i:
             return None
         subject = self._subject(verb)
+        if subject is not None and any(
+            c.dep_ == "det" and c.lower_ in {"any", "every", "each", "no"} for c in subject.children
+        ):
+            return None  # "any company found …" is a generic, not a source
         passive = any(c.dep_ == "auxpass" for c in verb.children)
         agent = self._agent(verb) if passive else None
         speaker_tok: Token | None
@@ -254,6 +265,10 @@ class AttributionFinder:
         self, doc: Doc, verb: Token, quotes: list[Quote], speaker: Token | None
     ) -> tuple[int, int] | None:
         text = doc.text
+        if verb.lemma_ == "quote":  # "X was quoted as saying that …": the content is saying's
+            saying = [t for t in verb.subtree if t.lemma_ == "say" and t.i > verb.i]
+            if saying:
+                verb = saying[0]
         ccomps = [c for c in verb.children if c.dep_ in {"ccomp", "csubj"}]
         quote = self._adjacent_quote(doc, verb, quotes, speaker)
         if ccomps:
@@ -402,6 +417,31 @@ class AttributionFinder:
                 )
         return found
 
+    def _split_quote_owner(
+        self, text: str, q: Quote, found: list[RawAttribution]
+    ) -> RawAttribution | None:
+        """`“A,” she said, “B.”`: B belongs to the attribution whose cue group ends just before."""
+        for att in found:
+            if att.cue is None or att.kind is not ClaimKind.DIRECT:
+                continue
+            group_end = max(att.cue[1], att.speaker[1] if att.speaker else 0)
+            if group_end > q.start or att.content[1] > group_end:
+                continue
+            gap = text[group_end : q.start]
+            if gap.strip() in {",", ":", ";", "—"} or (
+                gap.strip().endswith(",") and len(gap.split()) <= 4 and "\n" not in gap
+            ):
+                return RawAttribution(
+                    speaker=att.speaker,
+                    cue=att.cue,
+                    content=(q.start, q.end),
+                    kind=ClaimKind.DIRECT,
+                    cue_lemma=att.cue_lemma,
+                    negated=att.negated,
+                    speaker_head=att.speaker_head,
+                )
+        return None
+
     # -- quotes that continue an earlier speaker's words ---------------------------------------
     def _continued_quotes(
         self, doc: Doc, quotes: list[Quote], found: list[RawAttribution]
@@ -413,6 +453,10 @@ class AttributionFinder:
             if any(s <= q.start < e or q.start <= s < q.end for s, e in taken):
                 continue
             if len(q.inner(text).split()) < MIN_DIRECT_WORDS:
+                continue
+            split = self._split_quote_owner(text, q, found + extra)
+            if split is not None:
+                extra.append(split)
                 continue
             # only quotes that open a sentence and form it: "“It urges all parties …”"
             before = text[: q.start].rstrip(" \t")

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from claims.errors import ClaimsError
 
@@ -59,7 +60,9 @@ def extract(
             result = _extraction(document, extractor.run(document))
         except ClaimsError as exc:
             failed += 1
-            err.print(f"[red]error[/red] {exc.code}: {exc}", highlight=False, soft_wrap=True)
+            err.print(
+                f"[red]error[/red] {exc.code}: {escape(str(exc))}", highlight=False, soft_wrap=True
+            )
             continue
         if format is OutputFormat.jsonl:
             sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")

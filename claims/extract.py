@@ -23,9 +23,14 @@ MIN_UNATTRIBUTED_WORDS = 4
 REPORTER = "the reporter"
 
 
-def claim_id(document_id: str, content: tuple[int, int], speaker: tuple[int, int] | None) -> str:
+def claim_id(
+    document_id: str,
+    content: tuple[int, int],
+    speaker: tuple[int, int] | None,
+    cue: tuple[int, int] | None = None,
+) -> str:
     """Stable across runs, so re-extracting a document gives the same ids."""
-    key = f"{document_id}:{content[0]}:{content[1]}:{speaker}"
+    key = f"{document_id}:{content[0]}:{content[1]}:{speaker}:{cue}"
     return hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
 
 
@@ -71,7 +76,9 @@ class Extractor:
 
     def claims_from_doc(self, document: Document, doc: Doc) -> list[Claim]:
         text = document.text
-        raws = self._finder.run(doc)
+        raws = [
+            r for r in self._finder.run(doc) if any(ch.isalnum() for ch in text[slice(*r.content)])
+        ]
         claimants = self._resolver.run(doc, raws, document.outlet)
         claims: list[Claim] = []
         for raw, claimant in zip(raws, claimants, strict=True):
@@ -103,7 +110,7 @@ class Extractor:
             negated_cue=raw.negated,
         )
         return Claim(
-            id=claim_id(document.id, raw.content, raw.speaker),
+            id=claim_id(document.id, raw.content, raw.speaker, raw.cue),
             document_id=document.id,
             speaker=span(raw.speaker),
             cue=span(raw.cue),

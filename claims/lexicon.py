@@ -19,6 +19,8 @@ class Lexicon:
     statement_nouns: frozenset[str]
     anonymous_heads: frozenset[str]
     spokesperson_heads: frozenset[str]
+    group_heads: frozenset[str]
+    titles: frozenset[str]
 
     @property
     def cue_verbs(self) -> frozenset[str]:
@@ -42,4 +44,6 @@ def load_lexicon() -> Lexicon:
         statement_nouns=words("statement_nouns"),
         anonymous_heads=words("anonymous_heads"),
         spokesperson_heads=words("spokesperson_heads"),
+        group_heads=words("group_heads"),
+        titles=words("titles"),
     )

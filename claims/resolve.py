@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from spacy.tokens import Doc, Token
+from spacy.tokens import Span as SpacySpan
 
 from claims.attribution import RawAttribution
 from claims.lexicon import Lexicon, load_lexicon
@@ -70,7 +71,7 @@ class ClaimantResolver:
     def run(
         self, doc: Doc, attributions: Sequence[RawAttribution], outlet: str | None = None
     ) -> list[Claimant]:
-        ctx = _DocContext(doc)
+        ctx = _DocContext(doc, self.lexicon)
         resolved: list[Claimant] = []
         for att in attributions:
             claimant = self._resolve_one(doc, ctx, att, resolved, attributions)
@@ -169,17 +170,20 @@ class ClaimantResolver:
             if body:
                 return self._resolve_phrase(doc, ctx, body[0], earlier, mention)
         if persons:
-            full = ctx.person_alias(persons[-1].text)
+            full = ctx.person_alias(_clean_name(persons[-1].text))
             return Claimant(name=full, type=EntityType.PERSON, mention=mention)
         if head.ent_type_ in ENTITY_TYPES and head.pos_ == "PROPN":
             ent = next((e for e in ents if e.start <= head.i < e.end), None)
             name = _clean_name(ent.text if ent is not None else head.text)
-            etype = ENTITY_TYPES[head.ent_type_]
+            etype = ctx.entity_type(ent) if ent is not None else ENTITY_TYPES[head.ent_type_]
             if etype is EntityType.PERSON:
                 name = ctx.person_alias(name)
             name = ctx.acronym_alias(name)
             return Claimant(name=name, type=etype, mention=mention)
         if head.pos_ == "PROPN":
+            alias = ctx.person_alias(head.text)
+            if alias != head.text and phrase.text.split()[-1] == head.text:
+                return Claimant(name=alias, type=EntityType.PERSON, mention=mention)
             return Claimant(
                 name=ctx.acronym_alias(_clean_name(phrase.text)),
                 type=EntityType.ORGANIZATION,
@@ -188,12 +192,22 @@ class ClaimantResolver:
         # a common noun: anonymous source, or a description of a named body
         anonymous = head_lemma in lex.anonymous_heads
         named_modifier = ctx.named_modifier(head)
+        definite = any(
+            c.dep_ == "det" and c.lower_ in {"the", "this", "that"} for c in head.children
+        )
+        if anonymous and definite:
+            # "One survivor told …" then "the woman said": the same unnamed source
+            for claimant in reversed(earlier):
+                if claimant.anonymous and claimant.name != "unnamed source":
+                    return claimant
         if anonymous:
             words = [t.text for t in phrase if t.pos_ not in {"DET", "NUM"} and t.dep_ != "poss"]
             words = [w for w in words if w.lower() not in {"senior", "unnamed", "anonymous"}]
             base = " ".join(words) if words else head.text
             return Claimant(name=base, type=EntityType.UNKNOWN, anonymous=True, mention=mention)
         best = ctx.best_description(head_lemma) or named_modifier
+        if best is None and head_lemma in lex.group_heads:
+            best = ctx.nearest_organisation(mention.start)
         if best is not None:
             return Claimant(name=best, type=EntityType.ORGANIZATION, mention=mention)
         return Claimant(
@@ -206,13 +220,14 @@ class ClaimantResolver:
 class _DocContext:
     """Everything resolution learns once per document: entities, aliases, named descriptions."""
 
-    def __init__(self, doc: Doc) -> None:
+    def __init__(self, doc: Doc, lexicon: Lexicon) -> None:
         self.doc = doc
+        self.lexicon = lexicon
         self.text = doc.text
         self.named = [
-            _Named(_clean_name(e.text), ENTITY_TYPES[e.label_], e.start_char, e.end_char)
+            _Named(_clean_name(e.text), self.entity_type(e), e.start_char, e.end_char)
             for e in doc.ents
-            if e.label_ in ENTITY_TYPES
+            if e.label_ in ENTITY_TYPES and not e.text.islower()
         ]
         self.acronyms: dict[str, str] = {}
         for m in re.finditer(
@@ -226,14 +241,40 @@ class _DocContext:
         )
         self._descriptions: dict[str, str | None] = {}
 
+    def entity_type(self, ent: SpacySpan) -> EntityType:
+        """The small model tags "Captain Ilse Varga" ORG; a leading title means a person."""
+        titled = len(ent) > 1 and ent[0].lower_ in self.lexicon.titles
+        if ent.label_ == "ORG" and titled and all(t.pos_ == "PROPN" for t in ent):
+            return EntityType.PERSON
+        return ENTITY_TYPES[ent.label_]
+
+    def strip_title(self, name: str) -> str:
+        parts = name.split()
+        while len(parts) > 1 and parts[0].lower() in self.lexicon.titles:
+            parts = parts[1:]
+        return " ".join(parts)
+
     def person_alias(self, name: str) -> str:
         """`Kolins` → `Marta Kolins` when the full name appears in the document."""
+        name = self.strip_title(name)
         parts = name.split()
         for full in self.persons:
-            fparts = full.split()
+            fparts = self.strip_title(full).split()
             if len(fparts) > len(parts) and fparts[-len(parts) :] == parts:
-                return full
+                return " ".join(fparts)
+        if len(parts) == 1 and not ACRONYM_RE.match(parts[0]):
+            # the parser may have missed the full name: read it off the text
+            pattern = rf"((?:[A-Z][a-z]+\s+){{1,2}}){re.escape(parts[0])}\b"
+            for m in re.finditer(pattern, self.text):
+                full = self.strip_title(_clean_name(m.group(0)))
+                if len(full.split()) > 1:
+                    return full
         return name
+
+    def nearest_organisation(self, before: int) -> str | None:
+        """`The rebels` with no named form: the organisation most recently named before it."""
+        orgs = [n for n in self.named if n.type is EntityType.ORGANIZATION and n.end <= before]
+        return self.acronym_alias(orgs[-1].name) if orgs else None
 
     def acronym_alias(self, name: str) -> str:
         return self.acronyms.get(name.lower(), name)
@@ -247,9 +288,13 @@ class _DocContext:
             ):
                 ent = next((e for e in self.doc.ents if e.start <= child.i < e.end), None)
                 return self.acronym_alias(_clean_name(ent.text if ent is not None else child.text))
-        for child in head.children:
-            if child.dep_ == "amod" and child.ent_type_ == "NORP":
-                return f"{child.text} {head.text}"
+        for left in head.subtree:
+            if left.i >= head.i:
+                break
+            if left.dep_ in {"amod", "compound"} and (
+                left.ent_type_ in {"NORP", "GPE"} or left.pos_ == "PROPN"
+            ):
+                return _clean_name(self.doc[left.i : head.i + 1].text)
         for child in head.children:
             if child.dep_ == "poss" and child.ent_type_ in {"GPE", "ORG", "NORP"}:
                 return f"{child.text}'s {head.text}"
@@ -275,6 +320,16 @@ class _DocContext:
                     for m in re.finditer(pattern, self.text, re.IGNORECASE)
                     if ACRONYM_RE.match(m.group(1))
                 ]
+        if not candidates:
+            # a named organisation whose name ends in the head noun: "the company" -> "Brenna
+            # Textile Company"
+            for entity in self.named:
+                last = entity.name.split()[-1].lower() if entity.name else ""
+                if entity.type is EntityType.ORGANIZATION and last in {
+                    head_lemma,
+                    head_lemma + "s",
+                }:
+                    candidates.append(self.acronym_alias(entity.name))
         best: str | None = None
         if candidates:
             # prefer adjectival forms over possessives, then the name the document uses most
