@@ -17,7 +17,7 @@ install: ## create .venv and install claims (torch 2.13.0 CPU first, then the re
 	$(BIN)/pip install -q -e '.[dev]'
 
 demo: ## extract the claims of the bundled example report
-	$(BIN)/claims extract fixtures/reports/mali_ber.txt --format json
+	$(BIN)/claims extract fixtures/reports/kessa-navy-clash.txt --outlet "Meridian Press" --published-at 2025-06-01
 
 test: ## run the test suite
 	$(BIN)/python -m pytest -q
