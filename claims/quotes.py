@@ -7,7 +7,8 @@ found on the raw text first. Rules that matter in news copy:
 - a quote left open at the end of a paragraph continues if the next paragraph opens with a quote
   mark (the convention for multi-paragraph quotes), otherwise it is closed at the paragraph's end
   (unbalanced input never raises);
-- single curly quotes (‘…’) are only taken at word boundaries, so apostrophes are not quotes.
+- single curly quotes (‘…’) are not taken as quotes at all: ’ is also the apostrophe, and news
+  copy uses single quotes only inside double ones or in headlines (a known gap for headlines).
 """
 
 from __future__ import annotations
