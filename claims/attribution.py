@@ -15,7 +15,7 @@ here, and rules keep every decision explainable to a fact-checker. The cue lexic
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from spacy.tokens import Doc, Span, Token
 
@@ -497,15 +497,7 @@ def _cut_source_phrases(text: str, found: list[RawAttribution]) -> list[RawAttri
             if ph is att or ph.cue is None or att.cue is None:
                 continue
             if att.content[0] < ph.cue[0] < att.content[1] and ph.cue[0] > att.cue[1]:
-                att = RawAttribution(
-                    speaker=att.speaker,
-                    cue=att.cue,
-                    content=_trim(text, att.content[0], ph.cue[0]),
-                    kind=att.kind,
-                    cue_lemma=att.cue_lemma,
-                    negated=att.negated,
-                    speaker_head=att.speaker_head,
-                )
+                att = replace(att, content=_trim(text, att.content[0], ph.cue[0]))
         out.append(att)
     return out
 
@@ -531,15 +523,7 @@ def _speakers_out_of_quotes(
                 )
                 if owner is None or owner.speaker is None:
                     continue
-                att = RawAttribution(
-                    speaker=owner.speaker,
-                    cue=att.cue,
-                    content=att.content,
-                    kind=att.kind,
-                    cue_lemma=att.cue_lemma,
-                    negated=att.negated,
-                    speaker_head=owner.speaker_head,
-                )
+                att = replace(att, speaker=owner.speaker, speaker_head=owner.speaker_head)
         fixed.append(att)
     return fixed
 
