@@ -1,28 +1,13 @@
-"""Fixtures for the benchmarks: the real pipeline, loaded once, offline."""
+"""Benchmark fixtures; the extractor and reports_dir come from the root conftest.py."""
 
 from __future__ import annotations
-
-import os
-
-os.environ["HF_HUB_OFFLINE"] = "1"
-os.environ["TRANSFORMERS_OFFLINE"] = "1"
 
 from pathlib import Path
 
 import pytest
 from spacy.language import Language
 
-from claims.extract import Extractor
 from claims.nlp import load_spacy
-
-REPORTS_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "reports"
-
-
-@pytest.fixture(scope="session")
-def extractor() -> Extractor:
-    ext = Extractor()
-    ext.warm_up()
-    return ext
 
 
 @pytest.fixture(scope="session")
@@ -32,7 +17,7 @@ def nlp() -> Language:
 
 
 @pytest.fixture(scope="session")
-def report_texts() -> list[str]:
-    texts = [p.read_text(encoding="utf-8") for p in sorted(REPORTS_DIR.glob("*.txt"))]
-    assert texts, f"no reports in {REPORTS_DIR}"
+def report_texts(reports_dir: Path) -> list[str]:
+    texts = [p.read_text(encoding="utf-8") for p in sorted(reports_dir.glob("*.txt"))]
+    assert texts, f"no reports in {reports_dir}"
     return texts

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from spacy.tokens import Doc, Span, Token
+from spacy.tokens import Doc, Token
 
 from claims.lexicon import Lexicon, load_lexicon
 from claims.models import ClaimKind
@@ -90,7 +90,7 @@ class AttributionFinder:
                 att = self._from_verb(doc, token, quotes)
                 if att is not None:
                     found.append(att)
-        found.extend(self._from_source_phrases(doc))
+        found.extend(self._from_source_phrases(doc, quotes))
         found.extend(self._from_colons(doc, quotes, found))
         found = _dedupe(found)
         found = _speakers_out_of_quotes(found, quotes)
@@ -381,7 +381,7 @@ class AttributionFinder:
         return out
 
     # -- source phrases -------------------------------------------------------------------------
-    def _from_source_phrases(self, doc: Doc) -> list[RawAttribution]:
+    def _from_source_phrases(self, doc: Doc, quotes: list[Quote]) -> list[RawAttribution]:
         text = doc.text
         found: list[RawAttribution] = []
         for phrase in self.lexicon.source_phrases:
@@ -409,7 +409,7 @@ class AttributionFinder:
                         speaker=(s_start, s_end),
                         cue=cue,
                         content=content,
-                        kind=_kind(text, content[0], content[1], find_quotes(text)),
+                        kind=_kind(text, content[0], content[1], quotes),
                         cue_lemma=" ".join(phrase),
                         negated=False,
                         speaker_head=objs[0].i,
@@ -589,6 +589,3 @@ def _dedupe(found: list[RawAttribution]) -> list[RawAttribution]:
             by_cue[att.cue] = att
     return list(by_cue.values()) + rest
 
-
-def sentence_spans(doc: Doc) -> list[Span]:
-    return list(doc.sents)

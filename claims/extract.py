@@ -10,7 +10,7 @@ import hashlib
 from collections.abc import Iterable, Iterator
 
 from spacy.language import Language
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Token
 
 from claims.attribution import AttributionFinder, RawAttribution
 from claims.lexicon import Lexicon, load_lexicon
@@ -174,10 +174,8 @@ class Extractor:
         return out
 
 
-def _is_declarative(root: object) -> bool:
+def _is_declarative(root: Token) -> bool:
     """A claim needs a finite verb with a subject; headlines and imperatives are not claims."""
-    from spacy.tokens import Token
-
-    if not isinstance(root, Token) or root.pos_ not in {"VERB", "AUX"}:
+    if root.pos_ not in {"VERB", "AUX"}:
         return False
     return any(c.dep_ in {"nsubj", "nsubjpass", "expl", "csubj"} for c in root.children)

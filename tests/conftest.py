@@ -1,38 +1,12 @@
-"""Shared fixtures: the real extraction pipeline, loaded once per test session.
-
-The models are installed packages; nothing is downloaded, so the Hugging Face libraries are told to
-stay offline before anything imports them.
-"""
+"""Test-only fixtures; the shared pipeline fixtures live in the repository's root conftest.py."""
 
 from __future__ import annotations
 
-import os
-
-os.environ["HF_HUB_OFFLINE"] = "1"
-os.environ["TRANSFORMERS_OFFLINE"] = "1"
-
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 
-from claims.extract import Extractor
 from claims.models import Claim, Span
-
-REPORTS_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "reports"
-
-
-@pytest.fixture(scope="session")
-def extractor() -> Extractor:
-    """The real extractor with the real spaCy model, warmed up once for the whole session."""
-    ext = Extractor()
-    ext.warm_up()
-    return ext
-
-
-@pytest.fixture(scope="session")
-def reports_dir() -> Path:
-    return REPORTS_DIR
 
 
 def _claim_spans(claim: Claim) -> Iterator[tuple[str, Span]]:

@@ -25,25 +25,6 @@ GOOD_TEXT = (
     "The port authority said its offer was generous and final.\n"
 )
 
-ARTICLE_HTML = """<!DOCTYPE html>
-<html lang="en">
-<head><title>Bridge closed after storm</title></head>
-<body>
-<nav><a href="/">Home</a> | <a href="/world">World</a> | <a href="/sport">Sport</a></nav>
-<article>
-<h1>Bridge closed after storm</h1>
-<p>The main bridge into the harbour town of Selvik was closed on Monday after a storm damaged two
-of its supports, the regional roads agency said.</p>
-<p>Engineers will inspect the structure on Tuesday, and the agency said it expected the bridge to
-stay closed for at least a week while repairs are planned.</p>
-<p>“We will not reopen it until we are certain it is safe,” agency director Ana Holm told reporters
-at the scene on Monday evening.</p>
-</article>
-<footer>Copyright 2025 Example Wire. All rights reserved.</footer>
-</body>
-</html>
-"""
-
 
 @pytest.fixture(scope="module")
 def runner(extractor: Extractor) -> CliRunner:
@@ -122,9 +103,9 @@ def test_cli_extract_stdin(runner: CliRunner) -> None:
     assert payload["document"]["text"] == GOOD_TEXT
 
 
-def test_cli_extract_html(runner: CliRunner, tmp_path: Path) -> None:
+def test_cli_extract_html(runner: CliRunner, tmp_path: Path, article_html: str) -> None:
     page = tmp_path / "bridge.html"
-    page.write_text(ARTICLE_HTML, encoding="utf-8")
+    page.write_text(article_html, encoding="utf-8")
     result = runner.invoke(app, ["extract", str(page)])
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)

@@ -59,9 +59,12 @@ sentence_like_text = st.lists(
 ).map(lambda pairs: "".join(s + sep for s, sep in pairs))
 
 
-def check_claims(
-    text: str, claims: list[Claim], claim_spans: Callable[[Claim], Iterator[tuple[str, Span]]]
+def check_extraction(
+    extractor: Extractor, text: str, claim_spans: Callable[[Claim], Iterator[tuple[str, Span]]]
 ) -> None:
+    """Extraction never raises, every span indexes the text, and claim ids are unique."""
+    assume(text.strip())
+    claims = extractor.run(Document(id="h", text=text))
     ids = [c.id for c in claims]
     assert len(ids) == len(set(ids)), f"duplicate claim ids in {claims}"
     for claim in claims:
@@ -81,9 +84,7 @@ def test_extract_properties_arbitrary_text(
     claim_spans: Callable[[Claim], Iterator[tuple[str, Span]]],
     text: str,
 ) -> None:
-    assume(text.strip())
-    claims = extractor.run(Document(id="h", text=text))
-    check_claims(text, claims, claim_spans)
+    check_extraction(extractor, text, claim_spans)
 
 
 @SETTINGS
@@ -96,6 +97,4 @@ def test_extract_properties_sentence_like_text(
     claim_spans: Callable[[Claim], Iterator[tuple[str, Span]]],
     text: str,
 ) -> None:
-    assume(text.strip())
-    claims = extractor.run(Document(id="h", text=text))
-    check_claims(text, claims, claim_spans)
+    check_extraction(extractor, text, claim_spans)

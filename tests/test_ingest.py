@@ -19,25 +19,6 @@ from claims.errors import (
 )
 from claims.ingest import MAX_CHARS, content_id, decode, make_document, read_document
 
-ARTICLE_HTML = """<!DOCTYPE html>
-<html lang="en">
-<head><title>Bridge closed after storm</title></head>
-<body>
-<nav><a href="/">Home</a> | <a href="/world">World</a> | <a href="/sport">Sport</a></nav>
-<article>
-<h1>Bridge closed after storm</h1>
-<p>The main bridge into the harbour town of Selvik was closed on Monday after a storm damaged two
-of its supports, the regional roads agency said.</p>
-<p>Engineers will inspect the structure on Tuesday, and the agency said it expected the bridge to
-stay closed for at least a week while repairs are planned.</p>
-<p>“We will not reopen it until we are certain it is safe,” agency director Ana Holm told reporters
-at the scene on Monday evening.</p>
-</article>
-<footer>Copyright 2025 Example Wire. All rights reserved.</footer>
-</body>
-</html>
-"""
-
 
 @pytest.mark.parametrize(
     ("data", "expected"),
@@ -100,8 +81,8 @@ def test_ingest_make_document_too_large() -> None:
     assert "big.txt" in str(info.value)
 
 
-def test_ingest_make_document_html_to_text() -> None:
-    doc = make_document(ARTICLE_HTML, is_html=True, name="page.html")
+def test_ingest_make_document_html_to_text(article_html: str) -> None:
+    doc = make_document(article_html, is_html=True, name="page.html")
     assert "<" not in doc.text
     assert "Selvik was closed on Monday" in doc.text
     assert "“We will not reopen it until we are certain it is safe,”" in doc.text
@@ -124,9 +105,9 @@ def test_ingest_read_document_text_file(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("name", ["page.html", "page.HTM", "page"])
-def test_ingest_read_document_html(tmp_path: Path, name: str) -> None:
+def test_ingest_read_document_html(tmp_path: Path, name: str, article_html: str) -> None:
     path = tmp_path / name
-    path.write_text(ARTICLE_HTML, encoding="utf-8")
+    path.write_text(article_html, encoding="utf-8")
     doc = read_document(str(path))
     assert doc.id == "page"
     assert "<" not in doc.text
