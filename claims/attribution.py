@@ -85,14 +85,18 @@ class AttributionFinder:
         text = doc.text
         quotes = find_quotes(text)
         found: list[RawAttribution] = []
+        fragments: list[RawAttribution] = []  # second halves of interrupted contents
         for token in doc:
             if self._is_cue_verb(token):
                 att = self._from_verb(doc, token, quotes)
                 if att is not None:
                     found.append(att)
+                    rest = self._interrupted_rest(doc, token, att)
+                    if rest is not None:
+                        fragments.append(rest)
         found.extend(self._from_source_phrases(doc, quotes))
         found.extend(self._from_colons(doc, quotes, found))
-        found = _dedupe(found)
+        found = _dedupe(found) + fragments
         found = _speakers_out_of_quotes(found, quotes)
         found = _cut_source_phrases(text, found)
         found.extend(self._continued_quotes(doc, quotes, found))
@@ -307,9 +311,66 @@ class AttributionFinder:
         start, end = _trim(doc.text, sent.start_char, doc[first.i - 1].idx)
         words = doc.text[start:end].split()
         has_verb = any(t.pos_ in {"VERB", "AUX"} for t in doc[sent.start : first.i - 1])
-        if len(words) < 3 or not has_verb:
+        if has_verb and len(words) >= 3:
+            return start, end
+        if words and self._remainder(doc, verb) is not None:
+            return start, end  # "The museum, he said, would …": the clause resumes after the cue
+        return None
+
+    def _remainder(self, doc: Doc, verb: Token) -> tuple[int, int] | None:
+        """The rest of a clause interrupted by `, X said,`: from the comma after the cue group to
+        the sentence end, when it carries a finite verb (not `, adding that …`)."""
+        sent = verb.sent
+        comma = next(
+            (t for t in doc[verb.i + 1 : min(verb.i + 7, sent.end)] if t.text == ","), None
+        )
+        if comma is None or comma.i + 1 >= sent.end:
             return None
-        return start, end
+        between = doc[verb.i + 1 : comma.i]
+        if any(t.pos_ in {"VERB", "AUX"} or t.text in QUOTE_CHARS for t in between):
+            return None
+        first = doc[comma.i + 1]
+        if first.tag_ == "VBG" or first.pos_ in {"CCONJ", "ADP"} or first.text in QUOTE_CHARS:
+            return None
+        rest = doc[comma.i + 1 : sent.end]
+        if not any(t.tag_ in {"VBD", "VBZ", "VBP", "MD"} for t in rest):
+            return None
+        start, end = _trim(doc.text, rest.start_char, rest.end_char)
+        return _nonempty(start, end)
+
+    def _interrupted_rest(
+        self, doc: Doc, verb: Token, att: RawAttribution
+    ) -> RawAttribution | None:
+        """The other fragment of a content interrupted by its own attribution."""
+        if att.cue is None or att.kind is ClaimKind.DIRECT:
+            return None
+        text = doc.text
+        if att.content[0] >= att.cue[1]:  # "The museum, he said, would make …": the left part
+            speaker_start = min(att.speaker[0], att.cue[0]) if att.speaker else att.cue[0]
+            sent = verb.sent
+            before = text[sent.start_char : speaker_start].rstrip()
+            gap = text[att.cue[1] : att.content[0]].strip()
+            if (
+                not before.endswith(",")
+                or gap != ","
+                or text[slice(*att.content)].startswith("that")
+            ):
+                return None
+            left = _nonempty(*_trim(text, sent.start_char, speaker_start))
+            if left is None or any(
+                q.start < left[1] and q.end > left[0] for q in find_quotes(text)
+            ):
+                return None
+            return replace(att, content=left, kind=ClaimKind.INDIRECT)
+        if att.content[1] > att.cue[0]:
+            return None
+        speaker_start = att.speaker[0] if att.speaker else att.cue[0]
+        if doc.text[att.content[1] : speaker_start].strip() not in {",", "—", "–"}:
+            return None
+        rest = self._remainder(doc, verb)
+        if rest is None:
+            return None
+        return replace(att, content=rest, kind=_kind(doc.text, *rest, find_quotes(doc.text)))
 
     def _adjacent_quote(
         self, doc: Doc, verb: Token, quotes: list[Quote], speaker: Token | None
@@ -588,4 +649,3 @@ def _dedupe(found: list[RawAttribution]) -> list[RawAttribution]:
         if kept is None or (att.content[1] - att.content[0]) > (kept.content[1] - kept.content[0]):
             by_cue[att.cue] = att
     return list(by_cue.values()) + rest
-
