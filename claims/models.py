@@ -105,3 +105,32 @@ class Claim(_Frozen):
     times: list[TimeExpression] = Field(default_factory=list)
     places: list[Mention] = Field(default_factory=list)
     actors: list[Mention] = Field(default_factory=list)
+
+
+class RelationType(StrEnum):
+    CORROBORATES = "corroborates"
+    CONFLICTS = "conflicts"
+
+
+class Reason(_Frozen):
+    """Why two claims agree or disagree: a stable machine code and a sentence for people."""
+
+    code: str  # numeric | negation | denial | role_swap | time | place | same_fact | ...
+    text: str
+
+
+class Relation(_Frozen):
+    """A relation between two claims (ids); symmetric, stored once with `a < b`."""
+
+    a: str
+    b: str
+    type: RelationType
+    reason: Reason
+    score: float = Field(ge=0.0, le=1.0)
+
+
+class IncidentStatus(StrEnum):
+    CONFLICTING = "conflicting"
+    CORROBORATED = "corroborated"
+    SINGLE_SOURCE = "single_source"
+    MIXED = "mixed"
