@@ -6,6 +6,7 @@ import json
 import os
 import sys
 import time
+import time as time_module
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
@@ -75,6 +76,45 @@ def extract(
         raise typer.Exit(code=1)
 
 
+class CompareFormat(StrEnum):
+    json = "json"
+    markdown = "markdown"
+
+
+@app.command()
+def compare(
+    input: Annotated[str, typer.Argument(help="JSONL: one {id, text, ...} per line; - is stdin.")],
+    format: Annotated[CompareFormat, typer.Option("--format", "-f")] = CompareFormat.json,
+) -> None:
+    """Group reports into incidents; relate their claims (corroborate / conflict) with reasons."""
+    from rich.progress import Progress
+
+    from claims.compare import Comparer
+    from claims.ingest import read_jsonl_documents
+    from claims.render import render_markdown
+
+    try:
+        documents = read_jsonl_documents(input)
+    except ClaimsError as exc:
+        err.print(f"[red]error[/red] {exc.code}: {escape(str(exc))}", highlight=False)
+        raise typer.Exit(code=2) from exc
+    comparer = Comparer()
+    with Progress(console=err, transient=True, disable=len(documents) < 20) as bar:
+        tasks: dict[str, Any] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done)
+
+        result = comparer.run(documents, progress=progress)
+    if format is CompareFormat.markdown:
+        sys.stdout.write(render_markdown(result, {d.id: d.outlet for d in documents}))
+    else:
+        sys.stdout.write(json.dumps(result.model_dump(mode="json"), ensure_ascii=False, indent=2))
+        sys.stdout.write("\n")
+
+
 @eval_app.command("attribution")
 def eval_attribution(
     directory: Annotated[
@@ -105,6 +145,48 @@ def eval_attribution(
     report.render(console)
     words = sum(len(a.text.split()) for a in gold)
     console.print(f"{len(gold)} articles, {words} words, extraction {words / elapsed:.0f} words/s")
+    if json_out is not None:
+        json_out.write_text(json.dumps(report.to_dict(), indent=2) + "\n", encoding="utf-8")
+
+
+@eval_app.command("incidents")
+def eval_incidents(
+    directory: Annotated[Path, typer.Argument(help="ECB+/NewsWCL50-style documents.jsonl folder.")],
+    split: Annotated[str, typer.Option(help="all | dev | held-out (by topic hash).")] = "all",
+    json_out: Annotated[Path | None, typer.Option("--json", help="Also write scores here.")] = None,
+) -> None:
+    """B³ of grouping documents into incidents against `subtopic_id` / `event_id`."""
+    from datetime import datetime, time
+
+    from claims.evaluation.incidents import load_incident_corpus, score_incidents, split_by_topic
+    from claims.incidents import DocumentGrouper, Profile
+    from claims.nlp import load_spacy
+
+    try:
+        docs = load_incident_corpus(directory)
+    except (FileNotFoundError, ValueError) as exc:
+        err.print(f"[red]error[/red] {escape(str(exc))}")
+        raise typer.Exit(code=2) from exc
+    if split != "all":
+        dev, held_out = split_by_topic(docs)
+        docs = dev if split == "dev" else held_out
+    nlp = load_spacy()
+    started = time_module.perf_counter()
+    profiles = [
+        Profile.from_doc(
+            parsed,
+            datetime.combine(d.published_at, time()) if d.published_at is not None else None,
+        )
+        for d, parsed in zip(docs, nlp.pipe((d.text for d in docs), batch_size=16), strict=True)
+    ]
+    labels = DocumentGrouper().run(profiles)
+    elapsed = time_module.perf_counter() - started
+    report = score_incidents(
+        docs, {d.doc_id: str(lab) for d, lab in zip(docs, labels, strict=True)}
+    )
+    console = Console(width=140)
+    report.render(console)
+    console.print(f"{len(docs)} documents grouped in {elapsed:.1f} s (parsing included)")
     if json_out is not None:
         json_out.write_text(json.dumps(report.to_dict(), indent=2) + "\n", encoding="utf-8")
 

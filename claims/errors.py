@@ -38,6 +38,12 @@ class InputTooLargeError(InputError):
     code = "input_too_large"
 
 
+class InvalidRecordError(InputError):
+    """A record of a batch input (a JSONL line) is malformed."""
+
+    code = "invalid_record"
+
+
 class ModelNotAvailableError(ClaimsError):
     """A configured model package is not installed (an operator problem, not the caller's)."""
 

@@ -66,10 +66,17 @@ class Extractor:
     def run_many(
         self, documents: Iterable[Document], batch_size: int = 16
     ) -> Iterator[list[Claim]]:
+        for _, _, claims in self.process_many(documents, batch_size):
+            yield claims
+
+    def process_many(
+        self, documents: Iterable[Document], batch_size: int = 16
+    ) -> Iterator[tuple[Document, Doc, list[Claim]]]:
+        """Like `run_many`, also yielding each parse, for stages that need more than claims."""
         docs = list(documents)
         parsed = self.nlp.pipe((d.text for d in docs), batch_size=batch_size)
         for document, doc in zip(docs, parsed, strict=True):
-            yield self.claims_from_doc(document, doc)
+            yield document, doc, self.claims_from_doc(document, doc)
 
     def attributions(self, doc: Doc) -> list[RawAttribution]:
         return self._finder.run(doc)

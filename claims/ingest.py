@@ -16,6 +16,7 @@ from claims.errors import (
     EmptyInputError,
     EncodingError,
     InputTooLargeError,
+    InvalidRecordError,
     UnreadableInputError,
 )
 from claims.models import Document
@@ -104,3 +105,56 @@ def read_document(
     return make_document(
         text, doc_id=doc_id, name=name, is_html=is_html, outlet=outlet, published_at=published_at
     )
+
+
+def read_jsonl_documents(path: str) -> list[Document]:
+    """`claims compare` input: one JSON object per line with `id` and `text`, optionally `title`,
+    `outlet`, `url`, `published_at`. Errors name the line, so a batch job can fix its input."""
+    import json
+
+    from pydantic import ValidationError
+
+    name = "<stdin>" if path == "-" else path
+    if path == "-":
+        data = sys.stdin.buffer.read()
+    else:
+        try:
+            data = Path(path).read_bytes()
+        except OSError as exc:
+            raise UnreadableInputError(f"{name}: cannot read ({exc.strerror})") from exc
+    text = decode(data, name)
+    documents: list[Document] = []
+    seen: set[str] = set()
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        where = f"{name}:{number}"
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InvalidRecordError(f"{where}: not JSON ({exc.msg})") from exc
+        if not isinstance(record, dict) or not isinstance(record.get("text"), str):
+            raise InvalidRecordError(f"{where}: expected an object with a string 'text'")
+        allowed = {"id", "text", "title", "outlet", "url", "published_at"}
+        unknown = set(record) - allowed
+        if unknown:
+            raise InvalidRecordError(f"{where}: unknown fields {sorted(unknown)}")
+        try:
+            document = make_document(
+                record["text"],
+                doc_id=str(record["id"]) if record.get("id") is not None else None,
+                name=where,
+                title=record.get("title"),
+                outlet=record.get("outlet"),
+                url=record.get("url"),
+                published_at=record.get("published_at"),
+            )
+        except ValidationError as exc:
+            raise InvalidRecordError(f"{where}: {exc.errors()[0]['msg']}") from exc
+        if document.id in seen:
+            raise InvalidRecordError(f"{where}: duplicate id {document.id!r}")
+        seen.add(document.id)
+        documents.append(document)
+    if not documents:
+        raise EmptyInputError(f"{name}: no documents")
+    return documents

@@ -134,3 +134,50 @@ class IncidentStatus(StrEnum):
     CORROBORATED = "corroborated"
     SINGLE_SOURCE = "single_source"
     MIXED = "mixed"
+
+
+class FactGroup(_Frozen):
+    """Claims about the same fact inside an incident, whoever made them."""
+
+    id: str
+    label: str
+    claim_ids: list[str]
+    first_claim_id: str  # from the earliest document (published_at, else input order)
+    independent_sources: int
+    status: IncidentStatus
+
+
+class ProvenanceEdge(_Frozen):
+    """`source` repeats `target`: a later document carrying an earlier one's claim."""
+
+    source: str  # document id
+    target: str  # document id
+    kind: str  # same_speaker | cites | wire_copy
+    detail: str
+
+
+class Incident(_Frozen):
+    id: str
+    label: str
+    document_ids: list[str]
+    claims: list[Claim]
+    facts: list[FactGroup]
+    relations: list[Relation]
+    status: IncidentStatus
+    independent_sources: int
+    first_document_id: str
+    provenance: list[ProvenanceEdge]
+    time_start: date | None = None
+    time_end: date | None = None
+    places: list[str] = Field(default_factory=list)
+    actors: list[str] = Field(default_factory=list)
+
+
+class DocumentIncident(_Frozen):
+    id: str
+    incident: str  # the incident most of its claims belong to
+
+
+class Comparison(_Frozen):
+    documents: list[DocumentIncident]
+    incidents: list[Incident]

@@ -1,0 +1,65 @@
+"""A comparison as Markdown, for people: what a fact-checker would write by hand."""
+
+from __future__ import annotations
+
+from claims.models import Claim, Comparison, Incident, RelationType
+
+
+def _who(claim: Claim) -> str:
+    name = claim.claimant.name
+    return f"{name} (anonymous)" if claim.claimant.anonymous else name
+
+
+def render_markdown(comparison: Comparison, outlets: dict[str, str | None]) -> str:
+    lines: list[str] = []
+    for incident in comparison.incidents:
+        lines.extend(_incident(incident, outlets))
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _incident(incident: Incident, outlets: dict[str, str | None]) -> list[str]:
+    claims = {c.id: c for c in incident.claims}
+    docs = ", ".join(f"{d} ({outlets.get(d) or '?'})" for d in incident.document_ids)
+    span = ""
+    if incident.time_start:
+        span = f", {incident.time_start}" + (
+            f" – {incident.time_end}" if incident.time_end != incident.time_start else ""
+        )
+    out = [
+        f"## {incident.label}",
+        "",
+        f"**Status:** {incident.status.value} · {incident.independent_sources} independent "
+        f"source(s) · first reported by `{incident.first_document_id}`{span}",
+        f"**Documents:** {docs}",
+        "",
+    ]
+    disputed = [f for f in incident.facts if len(f.claim_ids) > 1]
+    if disputed:
+        out.append("### Facts reported by more than one source")
+        for fact in disputed:
+            out.append(
+                f"- **{fact.label}** — {fact.status.value}, "
+                f"{fact.independent_sources} independent source(s)"
+            )
+            for cid in fact.claim_ids:
+                c = claims[cid]
+                out.append(f"  - {_who(c)} in `{c.document_id}`: “{c.content.text}”")
+        out.append("")
+    conflicts = [r for r in incident.relations if r.type is RelationType.CONFLICTS]
+    agreements = [r for r in incident.relations if r.type is RelationType.CORROBORATES]
+    if conflicts:
+        out.append("### Conflicts")
+        out.extend(f"- `{r.reason.code}`: {r.reason.text}" for r in conflicts)
+        out.append("")
+    if agreements:
+        out.append("### Corroborations")
+        out.extend(f"- `{r.reason.code}`: {r.reason.text}" for r in agreements)
+        out.append("")
+    if incident.provenance:
+        out.append("### Provenance")
+        out.extend(
+            f"- `{e.source}` repeats `{e.target}` ({e.kind}: {e.detail})"
+            for e in incident.provenance
+        )
+        out.append("")
+    return out
