@@ -25,7 +25,8 @@ QUAKE_2013 = [
     "the disaster agency said in 2013.",
     "Landslides after the 6.1 earthquake in Aceh buried villages in Bener Meriah; 22 were dead, "
     "officials said in 2013.",
-    "Survivors of the Aceh earthquake in Bener Meriah sheltered in tents; the 2013 quake killed 22.",
+    "Survivors of the Aceh earthquake in Bener Meriah sheltered in tents; "
+    "the 2013 quake killed 22.",
 ]
 FERRY = [
     "A ferry ran aground off Lura Island and all 212 passengers were rescued by the coast guard.",
