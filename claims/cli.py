@@ -20,6 +20,8 @@ from claims.errors import ClaimsError
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # keep stderr for our own messages
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 app = typer.Typer(help="Attributed claims from news reports.", no_args_is_help=True)
 eval_app = typer.Typer(help="Measure quality on annotated corpora.", no_args_is_help=True)
@@ -115,6 +117,19 @@ def compare(
         sys.stdout.write("\n")
 
 
+@app.command()
+def serve(
+    host: Annotated[
+        str, typer.Option(help="Interface to bind; loopback by default.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+) -> None:
+    """Run the REST API (settings from CLAIMS_* environment variables; docs at /docs)."""
+    from api.server import serve as run_server
+
+    run_server(host=host, port=port)
+
+
 @eval_app.command("attribution")
 def eval_attribution(
     directory: Annotated[
@@ -189,6 +204,51 @@ def eval_incidents(
     console.print(f"{len(docs)} documents grouped in {elapsed:.1f} s (parsing included)")
     if json_out is not None:
         json_out.write_text(json.dumps(report.to_dict(), indent=2) + "\n", encoding="utf-8")
+
+
+@eval_app.command("conflicts")
+def eval_conflicts(
+    emergent: Annotated[Path, typer.Argument(help="Emergent CSV (or its folder).")],
+    fnc1: Annotated[
+        Path | None, typer.Option(help="Also score FNC-1 stances from this folder.")
+    ] = None,
+    tune: Annotated[
+        bool, typer.Option(help="Re-tune the rule knobs on the dev half before scoring.")
+    ] = False,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Also write scores here.")] = None,
+) -> None:
+    """Flag Emergent claims whose coverage conflicts (for and against); optionally FNC-1."""
+    from rich.table import Table
+
+    from claims.evaluation.conflicts_run import run_emergent, run_fnc
+
+    report: dict[str, Any] = {"emergent": run_emergent(emergent, tune=tune)}
+    console = Console(width=140)
+    table = Table(title="Emergent: claims whose coverage conflicts")
+    for column in ("split", "claims", "P", "R", "F1", "stance macro-F1"):
+        table.add_column(column, justify="right" if column != "split" else "left")
+    for split in ("dev", "held_out", "all"):
+        block = report["emergent"][split]
+        flags = block["conflicting"]
+        table.add_row(
+            split, str(flags["n_items"]), f"{flags['precision']:.3f}", f"{flags['recall']:.3f}",
+            f"{flags['f1']:.3f}", f"{block['stance']['macro_f1']:.3f}",
+        )  # fmt: skip
+    console.print(table)
+    if fnc1 is not None:
+        report["fnc1"] = run_fnc(fnc1, tune=tune)
+        table = Table(title="FNC-1 stance")
+        for column in ("split", "pairs", "disagree F1", "macro-F1", "accuracy"):
+            table.add_column(column, justify="right" if column != "split" else "left")
+        for split in ("dev", "held_out", "all"):
+            b = report["fnc1"][split]
+            table.add_row(
+                split, str(b["n_pairs"]), f"{b['disagree_f1']:.3f}", f"{b['macro_f1']:.3f}",
+                f"{b['accuracy']:.3f}",
+            )  # fmt: skip
+        console.print(table)
+    if json_out is not None:
+        json_out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
 
 
 def main() -> None:  # pragma: no cover

@@ -274,7 +274,9 @@ class _DocContext:
     def nearest_organisation(self, before: int) -> str | None:
         """`The rebels` with no named form: the organisation most recently named before it."""
         orgs = [n for n in self.named if n.type is EntityType.ORGANIZATION and n.end <= before]
-        return self.acronym_alias(orgs[-1].name) if orgs else None
+        # one-word "organisations" are often places the small model mislabels ("Tarsa")
+        named = [n for n in orgs if len(n.name.split()) > 1] or orgs
+        return self.acronym_alias(named[-1].name) if named else None
 
     def acronym_alias(self, name: str) -> str:
         return self.acronyms.get(name.lower(), name)

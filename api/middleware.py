@@ -1,0 +1,102 @@
+"""Request-body checks that must happen before FastAPI parses anything.
+
+A pure ASGI middleware (not `BaseHTTPMiddleware`), so it can refuse an oversized body after
+reading at most `max_body_bytes + 1` bytes, whatever Content-Length claims, and hand the body it
+read on to the app. It also refuses bodies that are not UTF-8 JSON with a coded 415, because the
+JSON parser would otherwise fail on them with an uncoded 400.
+"""
+
+from __future__ import annotations
+
+import codecs
+import email.message
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.errors import error_response
+
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+# UTF-32 first: its little-endian BOM starts with UTF-16's.
+_WIDE_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
+class BodyLimitMiddleware:
+    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in _BODY_METHODS:
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        declared = headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_body_bytes:
+            await self._too_large(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        size = 0
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body_bytes:
+                await self._too_large(scope, receive, send)
+                return
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        if body:
+            problem = _json_problem(headers.get("content-type"), body)
+            if problem is not None:
+                code, msg = problem
+                await error_response(415, code, msg, ["body"])(scope, receive, send)
+                return
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = error_response(
+            413,
+            "body_too_large",
+            f"request body is larger than {self.max_body_bytes} bytes",
+            ["body"],
+            headers={"Connection": "close"},
+        )
+        await response(scope, receive, send)
+
+
+def _json_problem(content_type: str | None, body: bytes) -> tuple[str, str] | None:
+    """`(code, message)` when the body is not UTF-8 JSON, else None."""
+    if content_type is None:
+        return ("unsupported_media_type", "missing Content-Type; send application/json")
+    message = email.message.Message()
+    message["content-type"] = content_type
+    subtype = message.get_content_subtype()
+    if message.get_content_maintype() != "application" or not (
+        subtype == "json" or subtype.endswith("+json")
+    ):
+        return ("unsupported_media_type", f"expected application/json, got {content_type!r}")
+    charset = message.get_content_charset()
+    if charset is not None and charset.lower().replace("_", "-") not in {"utf-8", "utf8"}:
+        return ("not_utf8", f"JSON bodies must be UTF-8, got charset {charset!r}")
+    if body.startswith(_WIDE_BOMS):
+        return ("not_utf8", "the body is UTF-16 or UTF-32; JSON bodies must be UTF-8")
+    if b"\x00" in body:
+        return ("binary_input", "the body contains NUL bytes; expected UTF-8 JSON text")
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return ("not_utf8", f"the body is not valid UTF-8 (byte {exc.start})")
+    return None

@@ -1,0 +1,14 @@
+"""The `/v1` routers, one module per resource."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.routes import claims, documents, extract, health
+
+api_router = APIRouter(prefix="/v1")
+api_router.include_router(extract.router)
+api_router.include_router(documents.router)
+api_router.include_router(claims.router)
+
+__all__ = ["api_router", "health"]

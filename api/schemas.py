@@ -1,0 +1,136 @@
+"""Request and response bodies of the REST API.
+
+Responses reuse the library's models (`Document`, `Claim`) unchanged, so `POST /v1/extract`
+returns byte-for-byte what `claims extract` prints. Requests forbid unknown fields: a misspelt
+`published_at` must fail loudly rather than be ignored.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, TypeAlias
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
+
+from claims.models import Claim, Document
+
+EXAMPLE_REPORT: dict[str, Any] = {
+    "text": (
+        "Rescue teams evacuated some 1,200 residents from the river town of Orsk on Sunday.\n"
+        "“The water rose faster than any of our models predicted,” the National Flood Agency "
+        "said in a statement.\n"
+        "Regional governor Marta Kolins said that nine shelters had been opened in schools."
+    ),
+    "title": "Floods force evacuation of Orsk",
+    "outlet": "Example Wire",
+    "url": "https://news.example/orsk-flood",
+    "published_at": "2025-06-01T18:00:00Z",
+}
+
+MIN_YEAR, MAX_YEAR = 1000, 3000
+
+
+def _no_lone_surrogates(value: Any) -> Any:
+    """JSON may escape lone surrogates (`"\\ud800"`); they are not text and cannot be stored
+    or echoed back as UTF-8, so they are refused here with a coded error."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise PydanticCustomError(
+                "not_utf8",
+                "text contains an unpaired surrogate at index {index}",
+                {"index": exc.start},
+            ) from exc
+    return value
+
+
+class ExtractRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [EXAMPLE_REPORT]}, frozen=True
+    )
+
+    text: str = Field(description="The report's plain text (one paragraph per line is best).")
+    title: str | None = Field(default=None, max_length=1_000)
+    outlet: str | None = Field(
+        default=None,
+        max_length=200,
+        description="Who published it; the claimant of the reporter's own assertions.",
+    )
+    url: str | None = Field(default=None, max_length=2_000)
+    published_at: datetime | None = Field(
+        default=None, description="Publication time; resolves 'on Sunday' to a date."
+    )
+
+    _utf8 = field_validator("text", "title", "outlet", "url", mode="before")(_no_lone_surrogates)
+
+    @field_validator("published_at")
+    @classmethod
+    def _plausible_date(cls, value: datetime | None) -> datetime | None:
+        if value is not None:
+            try:
+                in_utc = value.astimezone(UTC) if value.tzinfo is not None else value
+            except OverflowError:
+                in_utc = value.replace(year=MIN_YEAR - 1)
+            if not MIN_YEAR <= in_utc.year <= MAX_YEAR:
+                raise PydanticCustomError(
+                    "date_out_of_range",
+                    "published_at must fall between the years {low} and {high}",
+                    {"low": MIN_YEAR, "high": MAX_YEAR},
+                )
+        return value
+
+
+class DocumentCreate(ExtractRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"id": "orsk-flood-example-wire", **EXAMPLE_REPORT}]},
+        frozen=True,
+    )
+
+    id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._~:-]*$",
+        description="Your id for the document; by default a hash of its text.",
+    )
+
+
+class Extraction(BaseModel):
+    """What `claims extract` prints for one input."""
+
+    document: Document
+    claims: list[Claim]
+
+
+class DocumentPublic(Document):
+    claim_count: int
+    ingested_at: datetime
+
+
+ClaimPublic: TypeAlias = Claim
+
+
+class ClaimsPublic(BaseModel):
+    data: list[ClaimPublic]
+    count: int = Field(description="How many claims match in all, not just on this page.")
+
+
+class ScoredClaim(BaseModel):
+    score: float = Field(description="Cosine similarity of the claim's content to the query.")
+    claim: ClaimPublic
+
+
+class SearchResults(BaseModel):
+    data: list[ScoredClaim]
+    count: int
+    model: str = Field(description="The embedding model whose vectors were searched.")
+
+
+class Health(BaseModel):
+    status: str
+
+
+Limit = Annotated[int, Field(ge=1, le=200)]

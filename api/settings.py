@@ -1,0 +1,50 @@
+"""Service configuration from `CLAIMS_*` environment variables (or a `.env` file).
+
+Read once per process through the cached `get_settings()`, never at import time, so tests build
+apps with their own `Settings(...)` and nothing global leaks between them.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from typing import Annotated, Any
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from claims.embed import DEFAULT_EMBEDDING_MODEL
+from claims.nlp import DEFAULT_SPACY_MODEL
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="CLAIMS_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    database_url: str = "sqlite:///./claims.db"
+    # Empty: the API is open. Otherwise write endpoints need `Authorization: Bearer <key>`.
+    # CLAIMS_API_KEYS takes a JSON list or comma-separated keys; repr=False keeps keys out of logs.
+    api_keys: Annotated[list[str], NoDecode] = Field(default_factory=list, repr=False)
+    max_text_chars: int = Field(default=200_000, ge=1)
+    max_body_bytes: int = Field(default=2_000_000, ge=1)
+    max_documents_per_request: int = Field(default=100, ge=1)
+    embedding_model: str = DEFAULT_EMBEDDING_MODEL
+    spacy_model: str = DEFAULT_SPACY_MODEL
+    # torch intra-op threads; None keeps torch's default. 1 is best when processes share cores.
+    embedding_threads: int | None = Field(default=None, ge=1)
+
+    @field_validator("api_keys", mode="before")
+    @classmethod
+    def _split_keys(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [k.strip() for k in text.split(",") if k.strip()]
+        return value
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,366 @@
+"""Comparing reports: incidents, facts, relations, independence and provenance.
+
+The flow (DESIGN.md §1): extract claims → group documents into incidents → group each incident's
+claims into facts → relate claims inside a fact → count independent sources → trace who reported
+first and who repeats whom. Every step is a stage with its own module; this one wires them and
+owns the bookkeeping that needs all of them (independence, status, provenance).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import numpy as np
+from numpy.typing import NDArray
+
+from claims.cluster import average_linkage, knn_edges_dense
+from claims.embed import Embedder, SentenceTransformerEmbedder
+from claims.extract import Extractor
+from claims.incidents import DocumentGrouper, Profile, primary_incident
+from claims.models import (
+    Claim,
+    ClaimKind,
+    Comparison,
+    Document,
+    DocumentIncident,
+    EntityType,
+    FactGroup,
+    Incident,
+    IncidentStatus,
+    ProvenanceEdge,
+    Relation,
+    RelationType,
+    Stance,
+)
+from claims.relate import RelationScorer, RuleRelationScorer
+
+Progress = Callable[[str, int, int], None]
+
+WIRE_COPY_JACCARD = 0.6
+SHINGLE = 5
+
+
+@dataclass(frozen=True)
+class CompareSettings:
+    fact_threshold: float = 0.55  # average cosine of claim contents to share a fact
+    quantity_bonus: float = 0.15  # same counted thing and predicate: likely the same fact
+    fact_neighbours: int = 30
+    denial_threshold: float = 0.45  # a denial joins the fact of its closest asserted claim
+
+
+@dataclass
+class Comparer:
+    """Stage object: documents in, a `Comparison` out. Models load once in `warm_up()`."""
+
+    extractor: Extractor = field(default_factory=Extractor)
+    embedder: Embedder = field(default_factory=SentenceTransformerEmbedder)
+    grouper: DocumentGrouper = field(default_factory=DocumentGrouper)
+    scorer: RelationScorer = field(default_factory=RuleRelationScorer)
+    settings: CompareSettings = field(default_factory=CompareSettings)
+
+    def warm_up(self) -> None:
+        self.extractor.warm_up()
+        self.embedder.warm_up()
+        warm = getattr(self.scorer, "warm_up", None)
+        if callable(warm):
+            warm()
+
+    def run(self, documents: Sequence[Document], progress: Progress | None = None) -> Comparison:
+        self.warm_up()
+        note = progress or (lambda stage, done, total: None)
+        docs = list(documents)
+        claims_by_doc: dict[str, list[Claim]] = {}
+        profiles: list[Profile] = []
+        for i, (document, doc, claims) in enumerate(self.extractor.process_many(docs)):
+            claims_by_doc[document.id] = claims
+            profiles.append(Profile.from_doc(doc, document.published_at))
+            note("extract", i + 1, len(docs))
+        doc_labels = self.grouper.run(profiles)
+        note("group", 1, 1)
+        order = {d.id: i for i, d in enumerate(docs)}
+        incidents: list[Incident] = []
+        assignments: dict[str, str] = {}
+        for n, label in enumerate(sorted(set(doc_labels), key=doc_labels.index)):
+            members = [d for d, lab in zip(docs, doc_labels, strict=True) if lab == label]
+            incident = self._incident(members, claims_by_doc, order)
+            incidents.append(incident)
+            for d in members:
+                assignments[d.id] = incident.id
+            note("relate", n + 1, len(set(doc_labels)))
+        documents_out = [
+            DocumentIncident(
+                id=d.id,
+                incident=_primary(d.id, incidents, assignments[d.id]),
+            )
+            for d in docs
+        ]
+        return Comparison(documents=documents_out, incidents=incidents)
+
+    # -- one incident -----------------------------------------------------------------------------
+    def _incident(
+        self,
+        members: list[Document],
+        claims_by_doc: dict[str, list[Claim]],
+        order: dict[str, int],
+    ) -> Incident:
+        members = sorted(members, key=lambda d: _time_key(d, order))
+        texts = {d.id: d.text for d in members}
+        claims = [c for d in members for c in claims_by_doc[d.id]]
+        copies = wire_copy_groups(members)
+        sources = {c.id: source_key(c, copies) for c in claims}
+        facts_idx = self._facts(claims)
+        relations: list[Relation] = []
+        facts: list[FactGroup] = []
+        rank = {d.id: i for i, d in enumerate(members)}
+        for members_idx in facts_idx:
+            group = [claims[i] for i in members_idx]
+            rels = self._relations(group, texts, sources)
+            relations.extend(rels)
+            first = min(group, key=lambda c: (rank[c.document_id], c.content.start))
+            independent = len({sources[c.id] for c in group})
+            facts.append(
+                FactGroup(
+                    id=_digest("fact", *sorted(c.id for c in group)),
+                    label=_shorten(first.content.text),
+                    claim_ids=[c.id for c in group],
+                    first_claim_id=first.id,
+                    independent_sources=independent,
+                    status=_status(rels, independent),
+                )
+            )
+        status = _incident_status([f.status for f in facts])
+        published = [d.published_at.date() for d in members if d.published_at is not None]
+        times = [t.value for c in claims for t in c.times if t.value is not None]
+        if published:  # background dates ("since the ceasefire in March") are not the incident's
+            lo, hi = min(published) - timedelta(days=7), max(published)
+            times = [t for t in times if lo <= t <= hi]
+        times += published
+        places = Counter(p.name for c in claims for p in c.places)
+        actors = Counter(a.name for c in claims for a in c.actors)
+        return Incident(
+            id=_digest("incident", *sorted(d.id for d in members)),
+            label=_label(members, places, actors),
+            document_ids=[d.id for d in members],
+            claims=claims,
+            facts=facts,
+            relations=relations,
+            status=status,
+            independent_sources=len(set(sources.values())),
+            first_document_id=members[0].id,
+            provenance=provenance(members, claims, facts, copies),
+            time_start=min(times) if times else None,
+            time_end=max(times) if times else None,
+            places=[p for p, _ in places.most_common(5)],
+            actors=[a for a, _ in actors.most_common(5)],
+        )
+
+    def _facts(self, claims: list[Claim]) -> list[list[int]]:
+        """Claims about the same fact: similar content, boosted when they count the same thing."""
+        if not claims:
+            return []
+        s = self.settings
+        vectors = self.embedder.embed([c.content.text for c in claims])
+        edges = knn_edges_dense(vectors, s.fact_neighbours, min_sim=s.fact_threshold / 2)
+        keys = [quantity_keys(c) for c in claims]
+        boosted = [
+            (a, b, min(1.0, sim + (s.quantity_bonus if keys[a] & keys[b] else 0.0)))
+            for a, b, sim in edges
+        ]
+        labels = average_linkage(len(claims), boosted, s.fact_threshold)
+        labels = self._attach_denials(claims, vectors, labels)
+        groups: dict[int, list[int]] = defaultdict(list)
+        for i, label in enumerate(labels):
+            groups[label].append(i)
+        return list(groups.values())
+
+    def _attach_denials(
+        self, claims: list[Claim], vectors: NDArray[np.float32], labels: list[int]
+    ) -> list[int]:
+        """A denial is about the claim it denies, though it shares few words with the whole
+        group that claim sits in: move each denial's group to its closest asserted claim."""
+        labels = list(labels)
+        sims = vectors @ vectors.T
+        for i, claim in enumerate(claims):
+            if claim.stance is not Stance.DENIED:
+                continue
+            candidates = [
+                j
+                for j, other in enumerate(claims)
+                if other.stance is not Stance.DENIED
+                and labels[j] != labels[i]
+                and sims[i, j] >= self.settings.denial_threshold
+            ]
+            if candidates:
+                labels[i] = labels[max(candidates, key=lambda j: sims[i, j])]
+        return labels
+
+    def _relations(
+        self, group: list[Claim], texts: dict[str, str], sources: dict[str, str]
+    ) -> list[Relation]:
+        """One relation per pair of sources and reason: a wire copy run twice, or a speaker quoted
+        by three outlets, is one voice, so its repeats add no new agreement or conflict."""
+        out: list[Relation] = []
+        seen: set[tuple[str, str, str]] = set()
+        for i, a in enumerate(group):
+            for b in group[i + 1 :]:
+                sa, sb = sources[a.id], sources[b.id]
+                if sa == sb:
+                    continue  # one source does not corroborate or contradict itself
+                rel = self.scorer.relate(a, b, texts[a.document_id], texts[b.document_id])
+                if rel is None:
+                    continue
+                key = (min(sa, sb), max(sa, sb), rel.reason.code)
+                if key not in seen:
+                    seen.add(key)
+                    out.append(rel)
+        return out
+
+
+# -- independence --
+def _shingles(text: str) -> set[str]:
+    words = re.findall(r"\w+", text.lower())
+    return {" ".join(words[i : i + SHINGLE]) for i in range(max(1, len(words) - SHINGLE + 1))}
+
+
+def wire_copy_groups(documents: Sequence[Document]) -> dict[str, str]:
+    """Documents running the same copy (5-word-shingle Jaccard ≥ 0.6) share a group id: the id of
+    the earliest of them in the given order."""
+    shingles = [_shingles(d.text) for d in documents]
+    group = {d.id: d.id for d in documents}
+    for j, dj in enumerate(documents):
+        for i in range(j):
+            a, b = shingles[i], shingles[j]
+            if a and b and len(a & b) / len(a | b) >= WIRE_COPY_JACCARD:
+                group[dj.id] = group[documents[i].id]
+                break
+    return group
+
+
+def source_key(claim: Claim, copies: dict[str, str]) -> str:
+    """Who really stands behind a claim: the named speaker wherever quoted; the outlet (its wire
+    copy group) for the reporter's own words and for anonymous sources it alone has."""
+    c = claim.claimant
+    if claim.kind is not ClaimKind.UNATTRIBUTED and not c.anonymous and c.name:
+        return f"speaker:{c.name.lower()}"
+    copy_group = copies.get(claim.document_id, claim.document_id)
+    if claim.kind is ClaimKind.UNATTRIBUTED:
+        return f"outlet:{copy_group}"
+    return f"anonymous:{copy_group}:{c.name.lower()}"
+
+
+# -- status --
+def _status(relations: Sequence[Relation], independent: int) -> IncidentStatus:
+    conflicts = any(r.type is RelationType.CONFLICTS for r in relations)
+    agrees = any(r.type is RelationType.CORROBORATES for r in relations)
+    if conflicts and agrees:
+        return IncidentStatus.MIXED
+    if conflicts:
+        return IncidentStatus.CONFLICTING
+    if agrees and independent >= 2:
+        return IncidentStatus.CORROBORATED
+    return IncidentStatus.SINGLE_SOURCE
+
+
+def _incident_status(statuses: Sequence[IncidentStatus]) -> IncidentStatus:
+    found = set(statuses)
+    disputed = bool(found & {IncidentStatus.CONFLICTING, IncidentStatus.MIXED})
+    if disputed and IncidentStatus.CORROBORATED in found:
+        return IncidentStatus.MIXED
+    if disputed:
+        return IncidentStatus.MIXED if IncidentStatus.MIXED in found else IncidentStatus.CONFLICTING
+    if IncidentStatus.CORROBORATED in found:
+        return IncidentStatus.CORROBORATED
+    return IncidentStatus.SINGLE_SOURCE
+
+
+# -- provenance --
+def provenance(
+    members: Sequence[Document],
+    claims: Sequence[Claim],
+    facts: Sequence[FactGroup],
+    copies: dict[str, str],
+) -> list[ProvenanceEdge]:
+    """Who repeats whom, between documents given in time order (earliest first)."""
+    rank = {d.id: i for i, d in enumerate(members)}
+    outlets = {_outlet_key(d.outlet): d.id for d in members if d.outlet}
+    by_id = {c.id: c for c in claims}
+    edges: dict[tuple[str, str, str], ProvenanceEdge] = {}
+    for d in members:
+        if copies[d.id] != d.id:
+            edges[(d.id, copies[d.id], "wire_copy")] = ProvenanceEdge(
+                source=d.id, target=copies[d.id], kind="wire_copy", detail="near-identical text"
+            )
+    for c in claims:
+        cited = outlets.get(_outlet_key(c.claimant.name))
+        if cited is not None and cited != c.document_id and c.kind is not ClaimKind.UNATTRIBUTED:
+            edges[(c.document_id, cited, "cites")] = ProvenanceEdge(
+                source=c.document_id, target=cited, kind="cites", detail=c.claimant.name
+            )
+    for fact in facts:
+        speakers: dict[str, str] = {}
+        for cid in sorted(fact.claim_ids, key=lambda i: rank[by_id[i].document_id]):
+            c = by_id[cid]
+            if c.kind is ClaimKind.UNATTRIBUTED or c.claimant.anonymous:
+                continue
+            if c.claimant.type is EntityType.OUTLET:
+                continue
+            name = c.claimant.name
+            first = speakers.setdefault(name, c.document_id)
+            if first != c.document_id and copies[c.document_id] != copies[first]:
+                edges[(c.document_id, first, "same_speaker")] = ProvenanceEdge(
+                    source=c.document_id, target=first, kind="same_speaker", detail=name
+                )
+    return sorted(edges.values(), key=lambda e: (rank[e.source], rank[e.target], e.kind))
+
+
+def _outlet_key(name: str | None) -> str:
+    words = (name or "").lower().split()
+    if words and words[0] == "the":
+        words = words[1:]
+    return " ".join(words)
+
+
+# -- helpers --
+def quantity_keys(claim: Claim) -> set[tuple[str, str]]:
+    return {
+        ((q.unit or "").lower().rstrip("s"), (q.predicate or "").lower())
+        for q in claim.quantities
+        if q.unit or q.predicate
+    }
+
+
+def _time_key(document: Document, order: dict[str, int]) -> tuple[int, float, int]:
+    if document.published_at is None:
+        return (1, 0.0, order[document.id])
+    return (0, document.published_at.timestamp(), order[document.id])
+
+
+def _primary(doc_id: str, incidents: Sequence[Incident], fallback: str) -> str:
+    ids = [inc.id for inc in incidents for c in inc.claims if c.document_id == doc_id]
+    labels = sorted(set(ids))
+    if not ids:
+        return fallback
+    return labels[primary_incident([labels.index(i) for i in ids], 0)]
+
+
+def _label(members: Sequence[Document], places: Counter[str], actors: Counter[str]) -> str:
+    titled = next((d.title for d in members if d.title), None)
+    if titled:
+        return titled
+    parts = [p for p, _ in places.most_common(1)] + [a for a, _ in actors.most_common(2)]
+    first_line = members[0].text.strip().split("\n", 1)[0]
+    return " · ".join(parts) + (f": {_shorten(first_line)}" if parts else _shorten(first_line))
+
+
+def _shorten(text: str, limit: int = 90) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _digest(kind: str, *parts: str) -> str:
+    return kind[:3] + "_" + hashlib.sha1("\0".join(parts).encode()).hexdigest()[:12]

@@ -1,0 +1,117 @@
+"""What every claim store offers (the Protocol), the values it exchanges, and its errors.
+
+The Protocol is deliberately small: ingest is one call that takes the document, its claims and
+their vectors together, so a backend can make it one transaction and a failed ingest leaves
+nothing behind. Vectors are kept per embedding model name, so changing the configured model never
+compares vectors from two different spaces.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import NamedTuple, Protocol, runtime_checkable
+
+import numpy as np
+import numpy.typing as npt
+from pydantic import BaseModel, ConfigDict
+
+from claims.errors import ClaimsError
+from claims.models import Claim, ClaimKind, Document
+
+
+class StoreError(ClaimsError):
+    """The store failed (an operator problem: disk, locks, corruption), not the caller's input."""
+
+    code = "store_error"
+
+
+class InvalidDatabaseURLError(StoreError):
+    code = "invalid_database_url"
+
+
+class BackendNotImplementedError(StoreError):
+    """The URL names a backend this version cannot open yet (PostgreSQL comes next)."""
+
+    code = "backend_not_implemented"
+
+
+class DocumentNotFoundError(ClaimsError):
+    code = "document_not_found"
+
+
+class DocumentConflictError(ClaimsError):
+    """An id is already taken by a document with different text; ids must name one content."""
+
+    code = "document_conflict"
+
+
+class StoredDocument(BaseModel):
+    """A document as the store holds it: the document itself plus bookkeeping the API shows."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    document: Document
+    claim_count: int
+    ingested_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimFilters:
+    """Conjunctive filters for `list_claims`; `None` means "any".
+
+    `claimant` and `outlet` match the whole name, ignoring case (claimants are canonical names, so
+    exact matching is predictable). `since`/`until` bound the document's `published_at`, both
+    inclusive; naive datetimes are taken as UTC; documents without a date never match a range.
+    """
+
+    claimant: str | None = None
+    outlet: str | None = None
+    document_id: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    kind: ClaimKind | None = None
+
+
+class SearchHit(NamedTuple):
+    claim: Claim
+    score: float  # cosine similarity in [-1, 1]
+
+
+Vectors = npt.NDArray[np.float32]
+
+
+@runtime_checkable
+class ClaimStore(Protocol):
+    def add_document(
+        self, document: Document, claims: list[Claim], vectors: Vectors, model_name: str
+    ) -> bool:
+        """Store a document with its claims and their vectors (row i belongs to claims[i]).
+
+        Returns True when the document is new, False when a document with the same id and the
+        same text is already stored (nothing is written). Raises `DocumentConflictError` when the
+        id is taken by different text. All or nothing: on any failure nothing is stored.
+        """
+        ...
+
+    def get_document(self, document_id: str) -> StoredDocument | None: ...
+
+    def delete_document(self, document_id: str) -> bool:
+        """Remove the document, its claims and their vectors; False when it was not there."""
+        ...
+
+    def document_claims(self, document_id: str) -> list[Claim]:
+        """The document's claims in text order (empty for an unknown document)."""
+        ...
+
+    def list_claims(
+        self, filters: ClaimFilters, offset: int = 0, limit: int = 50
+    ) -> tuple[list[Claim], int]:
+        """One page of matching claims, in ingest order then text order, and the total count."""
+        ...
+
+    def search(self, vector: Vectors, k: int, model_name: str) -> list[SearchHit]:
+        """The `k` claims whose `model_name` vectors are most cosine-similar, best first."""
+        ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,78 @@
+"""Helpers shared by the API tests: reports, app start-up, and the error-shape check.
+
+A plain module (not the conftest) so test modules can import it; `tests/api` is on `sys.path`
+under pytest's default import mode because the folder is not a package (a `tests/api` package
+would shadow the real `api` package).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.settings import Settings
+
+API_KEYS = ["key-alpha", "key-beta"]
+
+HARBOUR_FIRE = (
+    "Firefighters contained a blaze at the Velmar harbour warehouse on Tuesday night.\n"
+    "“Nobody was inside when the roof collapsed,” fire chief Anton Brell told reporters.\n"
+    "The port authority said that 40 containers had been damaged.\n"
+    "Police said the cause of the fire was still unknown.\n"
+)
+SCHOOL_VOTE = (
+    "The city council of Dornfeld voted on Monday to close two primary schools.\n"
+    "Mayor Ilse Varga said the schools had lost half of their pupils since 2015.\n"
+    "“This decision was taken behind closed doors,” a parents' group said in a statement.\n"
+)
+
+
+def wait_ready(client: TestClient, timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while client.get("/readyz").status_code != 200:
+        if time.monotonic() > deadline:  # pragma: no cover
+            raise TimeoutError(client.get("/readyz").json())
+        time.sleep(0.02)
+
+
+@contextmanager
+def running_app(
+    settings: Settings,
+    extractor: Any,
+    embedder: Any,
+    *,
+    raise_server_exceptions: bool = True,
+    ready: bool = True,
+) -> Iterator[TestClient]:
+    app = create_app(settings, extractor=extractor, embedder=embedder)
+    with TestClient(app, raise_server_exceptions=raise_server_exceptions) as client:
+        if ready:
+            wait_ready(client)
+        yield client
+
+
+def settings_for(directory: Path, **overrides: Any) -> Settings:
+    return Settings(database_url=f"sqlite:///{directory / 'claims.db'}", **overrides)
+
+
+def assert_error(response: Any, status: int, code: str) -> dict[str, Any]:
+    """The response has `status` and the one error shape, with `code` as the first type."""
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) == {"detail"}
+    assert isinstance(body["detail"], list)
+    assert body["detail"]
+    for item in body["detail"]:
+        assert set(item) == {"type", "msg", "loc"}
+        assert isinstance(item["type"], str)
+        assert isinstance(item["msg"], str)
+        assert isinstance(item["loc"], list)
+    assert body["detail"][0]["type"] == code, body
+    first: dict[str, Any] = body["detail"][0]
+    return first

@@ -1,0 +1,103 @@
+"""`Comparer` on the invented Tarsa incident (fixtures/compare/tarsa.jsonl): five reports of one
+attack by different outlets and parties, one wire story run twice, a later raised toll, and an
+unrelated ferry report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from claims.compare import Comparer, source_key, wire_copy_groups
+from claims.embed import SentenceTransformerEmbedder
+from claims.extract import Extractor
+from claims.ingest import read_jsonl_documents
+from claims.models import Comparison, Document, IncidentStatus, RelationType
+
+FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "compare" / "tarsa.jsonl"
+TARSA = ["meridian-0510", "wire-0510", "courier-0510", "front-0510", "harbour-0511"]
+
+
+@pytest.fixture(scope="module")
+def comparison(extractor: Extractor) -> Comparison:
+    comparer = Comparer(extractor=extractor, embedder=SentenceTransformerEmbedder(threads=1))
+    return comparer.run(read_jsonl_documents(str(FIXTURE)))
+
+
+def test_compare_groups_the_incident_and_keeps_the_ferry_apart(comparison: Comparison) -> None:
+    assert len(comparison.incidents) == 2
+    tarsa, ferry = comparison.incidents
+    assert tarsa.document_ids == TARSA  # in time order
+    assert ferry.document_ids == ["ferry-0511"]
+    assignment = {d.id: d.incident for d in comparison.documents}
+    assert {assignment[d] for d in TARSA} == {tarsa.id}
+    assert assignment["ferry-0511"] == ferry.id
+
+
+def test_compare_first_report_and_time_range(comparison: Comparison) -> None:
+    tarsa = comparison.incidents[0]
+    assert tarsa.first_document_id == "meridian-0510"
+    assert str(tarsa.time_start) == "2025-05-09"  # "on Friday", resolved against the dates
+    assert str(tarsa.time_end) == "2025-05-11"
+
+
+def test_compare_conflicting_casualty_counts_with_reason(comparison: Comparison) -> None:
+    tarsa = comparison.incidents[0]
+    numeric = [r for r in tarsa.relations if r.reason.code == "numeric"]
+    assert numeric, tarsa.relations
+    texts = " | ".join(r.reason.text for r in numeric)
+    assert "seven" in texts.lower()
+    assert "three" in texts.lower()
+    assert "Velorian army" in texts
+    assert "Highland Front" in texts
+    assert all(r.type is RelationType.CONFLICTS for r in numeric)
+
+
+def test_compare_denial_is_a_conflict(comparison: Comparison) -> None:
+    tarsa = comparison.incidents[0]
+    denials = [r for r in tarsa.relations if r.reason.code == "denial"]
+    assert len(denials) == 1  # one voice denying one voice, however many outlets carry it
+    assert denials[0].type is RelationType.CONFLICTS
+    assert denials[0].reason.text.startswith("Highland Front denies")
+
+
+def test_compare_incident_status_counts_independent_sources(comparison: Comparison) -> None:
+    tarsa, ferry = comparison.incidents
+    assert tarsa.status is IncidentStatus.MIXED  # disputed counts, corroborated approach
+    assert ferry.status is IncidentStatus.SINGLE_SOURCE
+    attack = next(f for f in tarsa.facts if f.status is IncidentStatus.MIXED)
+    # the wire story run by two outlets is one source: army and Highland Front, no more
+    assert attack.independent_sources == 2
+
+
+def test_compare_provenance_wire_copy_and_citation(comparison: Comparison) -> None:
+    edges = {(e.source, e.target, e.kind) for e in comparison.incidents[0].provenance}
+    assert ("courier-0510", "wire-0510", "wire_copy") in edges
+    assert ("harbour-0511", "meridian-0510", "cites") in edges
+
+
+def test_compare_invariants(comparison: Comparison) -> None:
+    seen: set[str] = set()
+    for incident in comparison.incidents:
+        ids = {c.id for c in incident.claims}
+        in_facts = [cid for f in incident.facts for cid in f.claim_ids]
+        assert sorted(in_facts) == sorted(ids)  # every claim in exactly one fact
+        assert not ids & seen  # and in at most one incident
+        seen |= ids
+        pairs = [(r.a, r.b) for r in incident.relations]
+        assert all(a < b for a, b in pairs)  # stored once, symmetric by construction
+        assert all(a in ids and b in ids for a, b in pairs)
+
+
+def test_compare_wire_copies_share_a_source() -> None:
+    text = "The army said seven soldiers were killed near Tarsa on Friday in a dawn attack."
+    docs = [Document(id="a", text=text), Document(id="b", text=text), Document(id="c", text="x")]
+    groups = wire_copy_groups(docs)
+    assert groups == {"a": "a", "b": "a", "c": "c"}
+
+
+def test_compare_source_key_quoted_speaker_is_one_source(extractor: Extractor) -> None:
+    text = "The army said seven soldiers were killed."
+    a = extractor.run(Document(id="a", text=text, outlet="One"))[0]
+    b = extractor.run(Document(id="b", text=text + " ", outlet="Two"))[0]
+    assert source_key(a, {"a": "a", "b": "b"}) == source_key(b, {"a": "a", "b": "b"})

@@ -1,0 +1,150 @@
+"""The Emergent/FNC-1 runners on tiny hand-written inputs (no corpus data)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pytest
+
+from claims.embed import Vectors
+from claims.evaluation.conflicts import EmergentClaim, FncPair, Headline, score_flags
+from claims.evaluation.conflicts_run import (
+    EmergentSettings,
+    body_lead,
+    headline_stance,
+    predict_emergent,
+    predict_fnc1,
+    stance_scores,
+)
+from claims.extract import Extractor
+from claims.relate import RuleRelationScorer, load_relation_cues
+
+
+def _claim(claim_id: str, text: str, headlines: Sequence[tuple[str, str]]) -> EmergentClaim:
+    heads = tuple(Headline(f"{claim_id}-{i}", h, s) for i, (h, s) in enumerate(headlines))
+    stances = {s for _, s in headlines}
+    return EmergentClaim(claim_id, text, heads, {"for", "against"} <= stances)
+
+
+CLAIMS = [
+    _claim(
+        "c1",
+        "A giant squid was found on a beach in Cornwall",
+        [
+            ("Giant squid washes up on Cornwall beach", "for"),
+            ("Cornwall giant squid photo is a hoax, experts say", "against"),
+            ("Was a giant squid really found in Cornwall?", "observing"),
+        ],
+    ),
+    _claim(
+        "c2",
+        "The mayor of Springfield resigned",
+        [
+            ("Springfield mayor resigns after budget row", "for"),
+            ("Mayor of Springfield quits his post", "for"),
+            ("Springfield mayor reportedly set to resign", "observing"),
+        ],
+    ),
+    _claim(
+        "c3",
+        "A famous singer died in a car crash",
+        [
+            ("No, the singer did not die in a car crash", "against"),
+            ("Singer death story is fake, says manager", "against"),
+        ],
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def scorer() -> RuleRelationScorer:
+    return RuleRelationScorer()
+
+
+def test_predict_emergent_flags_conflicting(
+    extractor: Extractor, scorer: RuleRelationScorer
+) -> None:
+    prediction = predict_emergent(CLAIMS, extractor, scorer)
+    assert prediction.flags == {"c1": True, "c2": False, "c3": False}
+    gold = {c.claim_id: c.gold_conflicting for c in CLAIMS}
+    assert score_flags(gold, prediction.flags).f1 == 1.0
+
+
+def test_predict_emergent_headline_stances(
+    extractor: Extractor, scorer: RuleRelationScorer
+) -> None:
+    prediction = predict_emergent(CLAIMS, extractor, scorer)
+    got = {
+        h.headline: prediction.stances[c.claim_id][h.article_id].stance
+        for c in CLAIMS
+        for h in c.headlines
+    }
+    assert got == {h.headline: h.stance for c in CLAIMS for h in c.headlines}
+    assert stance_scores(CLAIMS, prediction)["macro_f1"] == 1.0
+
+
+def test_predict_emergent_relations_setting_runs(
+    extractor: Extractor, scorer: RuleRelationScorer
+) -> None:
+    settings = EmergentSettings(use_relations=True, negation="lexical")
+    prediction = predict_emergent(CLAIMS, extractor, scorer, settings=settings)
+    assert set(prediction.flags) == {"c1", "c2", "c3"}
+
+
+@pytest.mark.parametrize(
+    ("headline", "reference", "expected"),
+    [
+        ("Pope did not say pets go to heaven", "Pope says pets go to heaven", "against"),
+        ("Pope says pets will not go to heaven", "Pope says pets will not go to heaven", "for"),
+        ("Pope refuses to confirm or deny pets report", "Pope says pets go to heaven", "observing"),
+    ],
+)
+def test_headline_stance_relative_to_reference(
+    extractor: Extractor, headline: str, reference: str, expected: str
+) -> None:
+    from claims.relate import main_clause_negated
+
+    negated = (
+        main_clause_negated(extractor.nlp(headline)),
+        main_clause_negated(extractor.nlp(reference)),
+    )
+    got = headline_stance(
+        headline, reference, load_relation_cues(), EmergentSettings(), negated=negated
+    )
+    assert got.stance == expected
+
+
+class BagOfWordsEmbedder:
+    """A deterministic fake: hashed word counts, normalised (no model needed)."""
+
+    model_name = "bow"
+    dimension = 64
+
+    def warm_up(self) -> None:
+        return None
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for i, text in enumerate(texts):
+            for word in text.lower().split():
+                out[i, sum(map(ord, word.strip(".,"))) % self.dimension] += 1.0
+            norm = float(np.linalg.norm(out[i]))
+            if norm:
+                out[i] /= norm
+        return out
+
+
+def test_predict_fnc1_labels() -> None:
+    body = "The bridge over the river collapsed on Monday. Officials say the bridge is closed."
+    hoax = "Claims that the bridge over the river collapsed are a hoax, officials say."
+    pairs = [
+        FncPair("Bridge over the river collapsed", 1, body, "agree"),
+        FncPair("Bridge over the river collapsed", 2, hoax, "disagree"),
+        FncPair("Cat elected mayor of small town", 1, body, "unrelated"),
+    ]
+    assert predict_fnc1(pairs, BagOfWordsEmbedder()) == ["agree", "disagree", "unrelated"]
+
+
+def test_body_lead_keeps_first_sentences() -> None:
+    assert body_lead("One. Two!  Three? Four.", 2) == "One. Two!"

@@ -1,0 +1,221 @@
+"""The relate stage on hand-written sentence pairs run through the real extractor."""
+
+from __future__ import annotations
+
+import pytest
+
+from claims.extract import Extractor
+from claims.models import Claim, Document, RelationType
+from claims.relate import RuleRelationScorer, interval, relate_all
+
+
+@pytest.fixture(scope="session")
+def scorer() -> RuleRelationScorer:
+    s = RuleRelationScorer()
+    s.warm_up()
+    return s
+
+
+def first_claim(extractor: Extractor, text: str, doc_id: str) -> tuple[Claim, str]:
+    claims = extractor.run(Document(id=doc_id, text=text))
+    assert claims, text
+    return claims[0], text
+
+
+def relate(
+    extractor: Extractor, scorer: RuleRelationScorer, x: str, y: str
+) -> tuple[RelationType | None, str | None]:
+    (a, ta), (b, tb) = first_claim(extractor, x, "a"), first_claim(extractor, y, "b")
+    rel = scorer.relate(a, b, ta, tb)
+    return (rel.type, rel.reason.code) if rel else (None, None)
+
+
+CONFLICTS = RelationType.CONFLICTS
+CORROBORATES = RelationType.CORROBORATES
+
+
+@pytest.mark.parametrize(
+    ("x", "y", "expected"),
+    [
+        pytest.param(
+            "Six soldiers died in the attack, the Malian army said.",
+            "Four soldiers were killed in the attack, the rebels said.",
+            (CONFLICTS, "numeric"),
+            id="numeric-exact",
+        ),
+        pytest.param(
+            "Six soldiers died in the attack, the Malian army said.",
+            "Six troops were killed in the attack, the rebels said.",
+            (CORROBORATES, "numeric_agree"),
+            id="numeric-synonym-units",
+        ),
+        pytest.param(
+            "About 100 people were displaced, the agency said.",
+            "105 people were displaced, aid workers said.",
+            (CORROBORATES, "numeric_agree"),
+            id="approximate-within-10pct",
+        ),
+        pytest.param(
+            "About 100 people were displaced, the agency said.",
+            "130 people were displaced, aid workers said.",
+            (CONFLICTS, "numeric"),
+            id="approximate-beyond-10pct",
+        ),
+        pytest.param(
+            "At least 24 fighters were killed, officials said.",
+            "Twenty fighters were killed, the rebels said.",
+            (CONFLICTS, "numeric"),
+            id="at-least-below-bound",
+        ),
+        pytest.param(
+            "At least 24 fighters were killed, officials said.",
+            "Thirty fighters were killed, the rebels said.",
+            (CORROBORATES, "numeric_agree"),
+            id="at-least-above-bound",
+        ),
+        pytest.param(
+            "10 to 20 people died, medics said.",
+            "Fifteen people died, police said.",
+            (CORROBORATES, "numeric_agree"),
+            id="range-overlaps",
+        ),
+        pytest.param(
+            "10 to 20 people died, medics said.",
+            "Forty people died, police said.",
+            (CONFLICTS, "numeric"),
+            id="range-disjoint",
+        ),
+        pytest.param(
+            "The army attacked the rebels, the government said.",
+            "The army denied that it attacked the rebels.",
+            (CONFLICTS, "denial"),
+            id="denial-stance",
+        ),
+        pytest.param(
+            "The army attacked the village, witnesses said.",
+            "Reports that the army attacked the village are a hoax, the minister said.",
+            (CONFLICTS, "denial"),
+            id="denial-hoax",
+        ),
+        pytest.param(
+            "Ten people were killed in the attack, police said.",
+            "No one was killed in the attack, the mayor said.",
+            (CONFLICTS, "negation"),
+            id="negation-no-one",
+        ),
+        pytest.param(
+            "The army attacked the rebels, the government said.",
+            "The army did not attack the rebels, a spokesman said.",
+            (CONFLICTS, "negation"),
+            id="negation-did-not",
+        ),
+        pytest.param(
+            "The army attacked the rebels, the government said.",
+            "The rebels attacked the army, a spokesman said.",
+            (CONFLICTS, "role_swap"),
+            id="role-swap",
+        ),
+        pytest.param(
+            "The army attacked the village on 3 May 2021, the government said.",
+            "The army attacked the village on 10 May 2021, witnesses said.",
+            (CONFLICTS, "time"),
+            id="time",
+        ),
+        pytest.param(
+            "The army attacked the village on 3 May 2021, the government said.",
+            "The army attacked the village on 4 May 2021, witnesses said.",
+            (CORROBORATES, "same_fact"),
+            id="time-within-a-day",
+        ),
+        pytest.param(
+            "The army attacked the village in Paris, the government said.",
+            "The army attacked the village in northern Syria, witnesses said.",
+            (CONFLICTS, "place"),
+            id="place",
+        ),
+        pytest.param(
+            "The army attacked the village, the government said.",
+            "The army attacked the village, witnesses said.",
+            (CORROBORATES, "same_fact"),
+            id="same-fact",
+        ),
+        pytest.param(
+            "Six soldiers died, the army said.",
+            "Four vehicles were destroyed, the rebels said.",
+            (None, None),
+            id="different-units-no-relation",
+        ),
+    ],
+)
+def test_relate_rules(
+    extractor: Extractor,
+    scorer: RuleRelationScorer,
+    x: str,
+    y: str,
+    expected: tuple[RelationType | None, str | None],
+) -> None:
+    assert relate(extractor, scorer, x, y) == expected
+
+
+def test_relate_reason_names_claimants(extractor: Extractor, scorer: RuleRelationScorer) -> None:
+    (a, ta) = first_claim(extractor, "Six soldiers died in the attack, the Malian army said.", "a")
+    (b, tb) = first_claim(extractor, "Four soldiers were killed in the attack, the CMA said.", "b")
+    rel = scorer.relate(a, b, ta, tb)
+    assert rel is not None
+    assert "Malian army" in rel.reason.text
+    assert "CMA" in rel.reason.text
+    assert "Six" in rel.reason.text
+    assert "Four" in rel.reason.text
+    assert 0.0 <= rel.score <= 1.0
+
+
+@pytest.mark.parametrize(
+    ("x", "y"),
+    [
+        ("Six soldiers died, the army said.", "Four troops were killed, the rebels said."),
+        ("The army attacked the rebels, officials said.", "The rebels attacked the army."),
+        ("The army attacked the rebels, officials said.", "The army denied attacking the rebels."),
+    ],
+)
+def test_relate_symmetric(extractor: Extractor, scorer: RuleRelationScorer, x: str, y: str) -> None:
+    (a, ta), (b, tb) = first_claim(extractor, x, "a"), first_claim(extractor, y, "b")
+    ab, ba = scorer.relate(a, b, ta, tb), scorer.relate(b, a, tb, ta)
+    assert ab == ba
+    assert ab is not None
+    assert ab.a < ab.b
+
+
+def test_relate_all_dedupes_and_orders(extractor: Extractor, scorer: RuleRelationScorer) -> None:
+    texts = [
+        "Six soldiers died in the attack, the army said.",
+        "Four soldiers were killed in the attack, the rebels said.",
+        "Six troops died in the attack, a doctor said.",
+    ]
+    pairs = [first_claim(extractor, t, f"d{i}") for i, t in enumerate(texts)]
+    ids = [c.id for c, _ in pairs]
+    same = [
+        (ids[0], ids[1]),
+        (ids[1], ids[0]),
+        (ids[0], ids[0]),
+        (ids[2], ids[0]),
+        (ids[1], ids[2]),
+    ]
+    rels = relate_all(pairs, scorer, same)
+    keys = [(r.a, r.b) for r in rels]
+    assert len(keys) == len(set(keys)) == 3
+    assert all(a < b for a, b in keys)
+    types = {frozenset((r.a, r.b)): r.type for r in rels}
+    assert types[frozenset((ids[0], ids[2]))] is RelationType.CORROBORATES
+    assert types[frozenset((ids[0], ids[1]))] is RelationType.CONFLICTS
+
+
+def test_relate_all_unknown_id_raises(scorer: RuleRelationScorer) -> None:
+    with pytest.raises(KeyError):
+        relate_all([], scorer, [("x", "y")])
+
+
+def test_interval_bounds(extractor: Extractor) -> None:
+    (c, _) = first_claim(extractor, "At least 24 fighters were killed, officials said.", "a")
+    lo, hi = interval(c.quantities[0], 0.1)
+    assert lo == 24
+    assert hi == float("inf")
