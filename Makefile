@@ -30,7 +30,10 @@ lint: ## ruff and mypy (strict)
 bench: ## run the benchmarks (ratios against baselines measured in the same run)
 	$(BIN)/python -m pytest benchmarks --benchmark-only --benchmark-enable -q
 
-eval: ## evaluate attribution on PolNeAR (EVAL=../shared/eval)
-	$(BIN)/claims eval attribution $(or $(EVAL),../shared/eval)/polnear
+eval: ## all quality evaluations (EVAL=../shared/eval)
+	$(BIN)/claims eval attribution $(or $(EVAL),../shared/eval)/polnear --split held-out
+	$(BIN)/claims eval incidents $(or $(EVAL),../shared/eval)/ecbplus
+	$(BIN)/claims eval incidents $(or $(EVAL),../shared/eval)/newswcl50
+	$(BIN)/claims eval conflicts $(or $(EVAL),../shared/eval)/emergent/emergent.csv --fnc1 $(or $(EVAL),../shared/eval)/fnc1
 
 .PHONY: help install demo test lint bench eval

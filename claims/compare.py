@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -100,6 +100,20 @@ class Comparer:
             for d in docs
         ]
         return Comparison(documents=documents_out, incidents=incidents)
+
+    def build_incident(
+        self, documents: Sequence[Document], claims_by_doc: Mapping[str, list[Claim]]
+    ) -> Incident:
+        """One incident from documents already grouped and extracted (e.g. by a store that
+        keeps claims), so an incremental update rebuilds one incident without re-parsing.
+        `documents` in arrival order: it breaks ties of equal or missing publication times, as
+        input order does in `run`."""
+        if not documents:
+            raise ValueError("an incident needs at least one document")
+        self.warm_up()
+        docs = list(documents)
+        order = {d.id: i for i, d in enumerate(docs)}
+        return self._incident(docs, {d.id: list(claims_by_doc.get(d.id, [])) for d in docs}, order)
 
     # -- one incident -----------------------------------------------------------------------------
     def _incident(
@@ -206,6 +220,7 @@ class Comparer:
         by three outlets, is one voice, so its repeats add no new agreement or conflict."""
         out: list[Relation] = []
         seen: set[tuple[str, str, str]] = set()
+        pair_of: dict[tuple[str, str], tuple[str, str]] = {}
         for i, a in enumerate(group):
             for b in group[i + 1 :]:
                 sa, sb = sources[a.id], sources[b.id]
@@ -218,7 +233,12 @@ class Comparer:
                 if key not in seen:
                     seen.add(key)
                     out.append(rel)
-        return out
+                    pair_of[rel.a, rel.b] = key[:2]
+        # two sources that contradict each other on this fact do not also "report the same fact"
+        disputed = {pair_of[r.a, r.b] for r in out if r.type is RelationType.CONFLICTS}
+        return [
+            r for r in out if not (r.reason.code == "same_fact" and pair_of[r.a, r.b] in disputed)
+        ]
 
 
 # -- independence --

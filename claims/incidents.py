@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -203,3 +204,57 @@ def primary_incident(claim_incidents: Sequence[int], fallback: int) -> int:
     counts = Counter(claim_incidents)
     top = max(counts.values())
     return min(label for label, c in counts.items() if c == top)
+
+
+def profile_to_dict(profile: Profile) -> dict[str, Any]:
+    """JSON-able form, for stores that keep profiles so later ingests need no re-parse."""
+    return {
+        "lemmas": list(profile.lemmas),
+        "names": list(profile.names),
+        "values": list(profile.values),
+        "published_at": profile.published_at.isoformat() if profile.published_at else None,
+    }
+
+
+def profile_from_dict(data: dict[str, Any]) -> Profile:
+    published = data.get("published_at")
+    return Profile(
+        lemmas=tuple(data.get("lemmas", ())),
+        names=tuple(data.get("names", ())),
+        values=tuple(data.get("values", ())),
+        published_at=datetime.fromisoformat(published) if published else None,
+    )
+
+
+def assign_incident(
+    new_id: str,
+    profiles: dict[str, Profile],
+    incident_of: dict[str, str],
+    grouper: DocumentGrouper | None = None,
+) -> str | None:
+    """The stored incident a newly ingested document joins, or None to start a new one.
+
+    Incremental: only the incidents whose documents resemble the new one are looked at, and they
+    are not re-split; the new document joins the incident it groups with (by the same two-stage
+    rule as a batch run over those documents) or starts its own.
+    """
+    grouper = grouper or DocumentGrouper()
+    ids = list(profiles)
+    if new_id not in profiles or len(ids) < 2:
+        return None
+    matrix = _weighted_tfidf([profiles[i] for i in ids], grouper.settings.weights)
+    row = ids.index(new_id)
+    sims = np.asarray((matrix @ matrix[row].T).todense()).ravel()
+    near = {
+        incident_of[i]
+        for i, s in zip(ids, sims, strict=True)
+        if i != new_id and i in incident_of and s >= grouper.settings.topic_threshold
+    }
+    if not near:
+        return None
+    members = [*(i for i in ids if incident_of.get(i) in near), new_id]
+    labels = grouper.run([profiles[i] for i in members])
+    mine = labels[-1]
+    pairs = zip(members[:-1], labels[:-1], strict=True)
+    votes = Counter(incident_of[i] for i, lab in pairs if lab == mine)
+    return votes.most_common(1)[0][0] if votes else None

@@ -301,6 +301,8 @@ class Parsed:
     negated: frozenset[str]  # canonical lemmas of verbs with a negation
     roles: tuple[tuple[str, str, str], ...]  # (predicate, agent, patient)
     negative_subject: bool  # "no one was killed", "nobody died"
+    # (predicate, agent words, patient words): whole subtrees, lower-cased, for party matching
+    role_words: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = ()
 
 
 # --------------------------------------------------------------------------------------------------
@@ -390,6 +392,7 @@ class RuleRelationScorer:
         predicates: set[str] = set()
         negated: set[str] = set()
         roles: list[tuple[str, str, str]] = []
+        role_words: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = []
         neg_subject = False
         for tok in doc:
             is_pred = tok.pos_ == "VERB" or (tok.pos_ == "ADJ" and tok.dep_ in {"acomp", "ROOT"})
@@ -411,6 +414,7 @@ class RuleRelationScorer:
             obj = [c for c in children if c.dep_ in OBJECT_DEPS]
             if subj and obj:
                 roles.append((lemma, _phrase(subj[0]), _phrase(obj[0])))
+                role_words.append((lemma, _words(subj[0]), _words(obj[0])))
             # Passive: "the rebels were attacked by the army" -> (attack, army, rebels)
             passive_subj = [c for c in children if c.dep_ == "nsubjpass"]
             agents = [
@@ -418,11 +422,13 @@ class RuleRelationScorer:
             ]
             if passive_subj and agents:
                 roles.append((lemma, _phrase(agents[0]), _phrase(passive_subj[0])))
+                role_words.append((lemma, _words(agents[0]), _words(passive_subj[0])))
         return Parsed(
             predicates=frozenset(predicates),
             negated=frozenset(negated),
             roles=tuple(roles),
             negative_subject=neg_subject,
+            role_words=tuple(role_words),
         )
 
     # Rules: each returns (type, reason) or None ---------------------------------------------------
@@ -527,6 +533,32 @@ class RuleRelationScorer:
                         f"{agent_b} {pred} {patient_b} ({_name(b)})"
                     )
                     return RelationType.CONFLICTS, Reason(code="role_swap", text=text)
+        return self._party_swap(a, b, pa, pb)
+
+    def _party_swap(
+        self, a: Claim, b: Claim, pa: Parsed, pb: Parsed
+    ) -> tuple[RelationType, Reason] | None:
+        """Role swap between the *parties* of the two claims: "fighters from the Highland Front
+        attacked an army post" (army) vs "the army attacked its positions" (Highland Front).
+        Role phrases are mapped to the claimants they name: a claimant's name or its head noun
+        ("army" → Velorian army), and "its/our/we/us/their" → the claim's own claimant."""
+        names = {a.claimant.name, b.claimant.name}
+        for pred, agent, patient in pa.role_words:
+            for pred_b, agent_b, patient_b in pb.role_words:
+                if pred != pred_b:
+                    continue
+                ag, pt = _parties(agent, a, names), _parties(patient, a, names)
+                ag_b, pt_b = _parties(agent_b, b, names), _parties(patient_b, b, names)
+                if not (ag and pt and ag_b and pt_b) or ag & pt or ag_b & pt_b:
+                    continue
+                if ag & pt_b and pt & ag_b:
+                    who = sorted(ag)[0]
+                    whom = sorted(pt)[0]
+                    text = (
+                        f"who {pred}ed whom: {_name(a)} says {who} {pred}ed {whom}; "
+                        f"{_name(b)} says {sorted(ag_b)[0]} {pred}ed {sorted(pt_b)[0]}"
+                    )
+                    return RelationType.CONFLICTS, Reason(code="role_swap", text=text)
         return None
 
     def _time(
@@ -579,6 +611,22 @@ def _snippet(claim: Claim, limit: int = 80) -> str:
 
 def _squash(text: str) -> str:
     return re.sub(r"\s+", " ", text).replace(" )", ")").strip()
+
+
+SELF_PRONOUNS = frozenset({"its", "our", "we", "us", "their", "they", "ours"})
+
+
+def _words(tok: Token) -> tuple[str, ...]:
+    return tuple(t.lower_ for t in tok.subtree if not t.is_punct)
+
+
+def _parties(words: tuple[str, ...], claim: Claim, names: set[str]) -> set[str]:
+    """The claimants a role phrase names (see `_party_swap`)."""
+    text = " " + " ".join(words) + " "
+    found = {n for n in names if f" {n.lower()} " in text or f" {n.split()[-1].lower()} " in text}
+    if SELF_PRONOUNS & set(words):
+        found.add(claim.claimant.name)
+    return found
 
 
 def _same_np(x: str, y: str) -> bool:

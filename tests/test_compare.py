@@ -61,11 +61,25 @@ def test_compare_denial_is_a_conflict(comparison: Comparison) -> None:
     assert denials[0].reason.text.startswith("Highland Front denies")
 
 
+def test_compare_role_swap_who_attacked_whom(comparison: Comparison) -> None:
+    swaps = [r for r in comparison.incidents[0].relations if r.reason.code == "role_swap"]
+    assert len(swaps) == 1
+    assert swaps[0].reason.text == (
+        "who attacked whom: Velorian army says Highland Front attacked Velorian army; "
+        "Highland Front says Velorian army attacked Highland Front"
+    )
+
+
+def test_compare_no_agreement_claimed_between_disputing_sources(comparison: Comparison) -> None:
+    same = [r for r in comparison.incidents[0].relations if r.reason.code == "same_fact"]
+    assert all("Highland Front" not in r.reason.text for r in same)
+
+
 def test_compare_incident_status_counts_independent_sources(comparison: Comparison) -> None:
     tarsa, ferry = comparison.incidents
-    assert tarsa.status is IncidentStatus.MIXED  # disputed counts, corroborated approach
+    assert tarsa.status is IncidentStatus.MIXED  # the attack disputed, the approach corroborated
     assert ferry.status is IncidentStatus.SINGLE_SOURCE
-    attack = next(f for f in tarsa.facts if f.status is IncidentStatus.MIXED)
+    attack = next(f for f in tarsa.facts if f.status is IncidentStatus.CONFLICTING)
     # the wire story run by two outlets is one source: army and Highland Front, no more
     assert attack.independent_sources == 2
 
