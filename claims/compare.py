@@ -51,6 +51,8 @@ class CompareSettings:
     quantity_bonus: float = 0.15  # same counted thing and predicate: likely the same fact
     fact_neighbours: int = 30
     denial_threshold: float = 0.45  # a denial joins the fact of its closest asserted claim
+    reassign_similarity: float = 0.4  # a claim moves to another incident only when clearly
+    reassign_margin: float = 0.15  # closer to it than to its own document's incident
 
 
 @dataclass
@@ -83,15 +85,28 @@ class Comparer:
         doc_labels = self.grouper.run(profiles)
         note("group", 1, 1)
         order = {d.id: i for i, d in enumerate(docs)}
+        doc_label = {d.id: lab for d, lab in zip(docs, doc_labels, strict=True)}
+        claim_label = self._claim_incidents(claims_by_doc, doc_label)
         incidents: list[Incident] = []
         assignments: dict[str, str] = {}
-        for n, label in enumerate(sorted(set(doc_labels), key=doc_labels.index)):
-            members = [d for d, lab in zip(docs, doc_labels, strict=True) if lab == label]
-            incident = self._incident(members, claims_by_doc, order)
+        labels = sorted(set(doc_labels), key=doc_labels.index)
+        for n, label in enumerate(labels):
+            members = [
+                d
+                for d in docs
+                if doc_label[d.id] == label
+                or any(claim_label[c.id] == label for c in claims_by_doc[d.id])
+            ]
+            mine = {
+                d.id: [c for c in claims_by_doc[d.id] if claim_label[c.id] == label]
+                for d in members
+            }
+            incident = self._incident(members, mine, order)
             incidents.append(incident)
             for d in members:
-                assignments[d.id] = incident.id
-            note("relate", n + 1, len(set(doc_labels)))
+                if doc_label[d.id] == label:
+                    assignments[d.id] = incident.id
+            note("relate", n + 1, len(labels))
         documents_out = [
             DocumentIncident(
                 id=d.id,
@@ -114,6 +129,44 @@ class Comparer:
         docs = list(documents)
         order = {d.id: i for i, d in enumerate(docs)}
         return self._incident(docs, {d.id: list(claims_by_doc.get(d.id, [])) for d in docs}, order)
+
+    def _claim_incidents(
+        self, claims_by_doc: Mapping[str, list[Claim]], doc_label: Mapping[str, int]
+    ) -> dict[str, int]:
+        """Each claim belongs to its document's incident, unless its content is clearly about
+        another one (a report on one attack recalling last month's): then it moves there."""
+        s = self.settings
+        claims = [c for cs in claims_by_doc.values() for c in cs]
+        label = {c.id: doc_label[c.document_id] for c in claims}
+        labels = sorted(set(doc_label.values()))
+        if len(labels) < 2 or not claims:
+            return label
+        vectors = self.embedder.embed([c.content.text for c in claims])
+        own = np.array([labels.index(label[c.id]) for c in claims])
+        sums = np.stack([vectors[own == k].sum(axis=0) for k in range(len(labels))])
+        counts = np.bincount(own, minlength=len(labels)).astype(np.float32)
+        doc_sum: dict[str, NDArray[np.float32]] = {}
+        for i, c in enumerate(claims):
+            doc_sum[c.document_id] = doc_sum.get(c.document_id, 0) + vectors[i]
+        doc_count = Counter(c.document_id for c in claims)
+        for i, claim in enumerate(claims):
+            # centroids without the claim's own document, which would pull them towards itself
+            k = own[i]
+            s_own, n_own = doc_sum[claim.document_id], doc_count[claim.document_id]
+            cent = sums.copy()
+            cnt = counts.copy()
+            cent[k] -= s_own
+            cnt[k] -= n_own
+            norms = np.linalg.norm(cent, axis=1)
+            sims = np.where(cnt > 0, (cent @ vectors[i]) / np.maximum(norms, 1e-9), 0.0)
+            best = int(np.argmax(sims))
+            if (
+                best != k
+                and sims[best] >= s.reassign_similarity
+                and sims[best] - sims[k] >= s.reassign_margin
+            ):
+                label[claim.id] = labels[best]
+        return label
 
     # -- one incident -----------------------------------------------------------------------------
     def _incident(

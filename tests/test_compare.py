@@ -115,3 +115,28 @@ def test_compare_source_key_quoted_speaker_is_one_source(extractor: Extractor) -
     a = extractor.run(Document(id="a", text=text, outlet="One"))[0]
     b = extractor.run(Document(id="b", text=text + " ", outlet="Two"))[0]
     assert source_key(a, {"a": "a", "b": "b"}) == source_key(b, {"a": "a", "b": "b"})
+
+
+def test_compare_document_touching_two_incidents(extractor: Extractor) -> None:
+    """A round-up recalling the Tarsa attack and reporting the ferry: its claims go to the
+    incident each is about; its primary incident is where most of them go."""
+    roundup = Document(
+        id="roundup-0511",
+        outlet="Evening Digest",
+        text=(
+            "The Velorian army said on Sunday that nine soldiers had died after Friday's attack "
+            "on an army post near Tarsa.\n"
+            "The Highland Front again denied that its fighters had attacked the post.\n"
+            "A passenger ferry ran aground off Lura Island on Sunday and all 212 people on board "
+            "were rescued, the Korvan coast guard said."
+        ),
+    )
+    comparer = Comparer(extractor=extractor, embedder=SentenceTransformerEmbedder(threads=1))
+    result = comparer.run([*read_jsonl_documents(str(FIXTURE)), roundup])
+    tarsa, ferry = result.incidents
+    assert "roundup-0511" in tarsa.document_ids
+    assert "roundup-0511" in ferry.document_ids
+    in_ferry = [c.content.text for c in ferry.claims if c.document_id == "roundup-0511"]
+    assert len(in_ferry) == 1
+    assert in_ferry[0].startswith("A passenger ferry ran aground")
+    assert {d.id: d.incident for d in result.documents}["roundup-0511"] == tarsa.id
