@@ -319,7 +319,8 @@ def source_key(claim: Claim, copies: dict[str, str]) -> str:
     copy group) for the reporter's own words and for anonymous sources it alone has."""
     c = claim.claimant
     if claim.kind is not ClaimKind.UNATTRIBUTED and not c.anonymous and c.name:
-        return f"speaker:{c.name.lower()}"
+        # a spokesperson speaks for their body: "army spokeswoman Lena Korr" is the army
+        return f"speaker:{(c.affiliation or c.name).lower()}"
     copy_group = copies.get(claim.document_id, claim.document_id)
     if claim.kind is ClaimKind.UNATTRIBUTED:
         return f"outlet:{copy_group}"

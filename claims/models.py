@@ -66,6 +66,7 @@ class Claimant(_Frozen):
     type: EntityType = EntityType.UNKNOWN
     anonymous: bool = False
     mention: Span | None = None  # the span that named the claimant (may precede the claim)
+    affiliation: str | None = None  # whom a spokesperson speaks for ("army spokeswoman X")
 
 
 class Quantity(_Frozen):

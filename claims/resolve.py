@@ -102,6 +102,32 @@ class ClaimantResolver:
             return self._resolve_pronoun(ctx, lower, att, earlier, attributions, mention)
         return self._resolve_phrase(doc, ctx, head, earlier, mention)
 
+    def _affiliation(self, ctx: _DocContext, head: Token) -> str | None:
+        """`army spokeswoman Lena Korr`, `Fox, a spokesman for the army`: the body a
+        spokesperson speaks for, resolved like a description ("army" → "Velorian army")."""
+        roles = [
+            t
+            for t in head.subtree
+            if t.lemma_.lower() in self.lexicon.spokesperson_heads and t.i != head.i
+        ]
+        for role in roles:
+            bodies = [c for c in role.children if c.dep_ in {"compound", "poss", "amod"}]
+            bodies += [
+                g
+                for c in role.children
+                if c.dep_ == "prep" and c.lower_ in {"for", "of"}
+                for g in c.children
+                if g.dep_ == "pobj"
+            ]
+            for body in bodies:
+                if body.ent_type_ == "PERSON":
+                    continue
+                if body.pos_ == "PROPN" and body.text.isupper():
+                    return ctx.acronym_alias(body.text)  # "MINUSMA spokesman"
+                described = ctx.best_description(body.lemma_.lower())
+                return described or ctx.acronym_alias(_clean_name(body.text))
+        return None
+
     def _resolve_pronoun(
         self,
         ctx: _DocContext,
@@ -171,13 +197,20 @@ class ClaimantResolver:
                 return self._resolve_phrase(doc, ctx, body[0], earlier, mention)
         if persons:
             full = ctx.person_alias(_clean_name(persons[-1].text))
-            return Claimant(name=full, type=EntityType.PERSON, mention=mention)
+            return Claimant(
+                name=full,
+                type=EntityType.PERSON,
+                mention=mention,
+                affiliation=self._affiliation(ctx, head),
+            )
         if head.ent_type_ in ENTITY_TYPES and head.pos_ == "PROPN":
             ent = next((e for e in ents if e.start <= head.i < e.end), None)
             name = _clean_name(ent.text if ent is not None else head.text)
             etype = ctx.entity_type(ent) if ent is not None else ENTITY_TYPES[head.ent_type_]
             if etype is EntityType.PERSON:
                 name = ctx.person_alias(name)
+                affiliation = self._affiliation(ctx, head)
+                return Claimant(name=name, type=etype, mention=mention, affiliation=affiliation)
             name = ctx.acronym_alias(name)
             return Claimant(name=name, type=etype, mention=mention)
         if head.pos_ == "PROPN":
