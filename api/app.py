@@ -36,6 +36,11 @@ TAGS = [
     {"name": "extract", "description": "Stateless extraction, the twin of `claims extract`."},
     {"name": "documents", "description": "Ingest, read and delete stored reports."},
     {"name": "claims", "description": "Filter and search the stored claims."},
+    {"name": "compare", "description": "Stateless comparison, the twin of `claims compare`."},
+    {
+        "name": "incidents",
+        "description": "Stored reports grouped into incidents, kept up to date on every write.",
+    },
     {"name": "health", "description": "Liveness and readiness probes."},
 ]
 

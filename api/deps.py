@@ -14,7 +14,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.errors import InvalidAPIKeyError, NotAuthenticatedError
 from api.settings import Settings
-from api.state import AppState, SerialExtractor
+from api.state import AppState, SerialComparer, SerialExtractor
 from claims.embed import Embedder
 from claims.store import ClaimStore
 
@@ -46,10 +46,16 @@ def get_embedder(state: StateDep) -> Embedder:
     return state.embedder
 
 
+def get_comparer(state: StateDep) -> SerialComparer:
+    state.check_ready()
+    return state.comparer
+
+
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 StoreDep = Annotated[ClaimStore, Depends(get_store)]
 ExtractorDep = Annotated[SerialExtractor, Depends(get_extractor)]
 EmbedderDep = Annotated[Embedder, Depends(get_embedder)]
+ComparerDep = Annotated[SerialComparer, Depends(get_comparer)]
 
 _bearer = HTTPBearer(auto_error=False, description="One of the keys in CLAIMS_API_KEYS.")
 

@@ -51,6 +51,25 @@ class RequestTooLargeError(ClaimsError):
     code = "body_too_large"
 
 
+class TooManyDocumentsError(InputTooLargeError):
+    """More documents in one request than `max_documents_per_request`: comparing costs grows with
+    the square of the documents, so the limit is on their number, not only on the body size."""
+
+    code = "too_many_documents"
+
+
+class DuplicateDocumentIdError(InputError):
+    """Two documents of one request share an id; results are keyed by id, so it must be unique."""
+
+    code = "duplicate_id"
+
+
+class IncidentNotFoundError(ClaimsError):
+    """No stored incident has this id (ids change when an incident gains or loses documents)."""
+
+    code = "incident_not_found"
+
+
 class UnsupportedMediaTypeError(ClaimsError):
     code = "unsupported_media_type"
 
@@ -64,6 +83,7 @@ STATUS_BY_ERROR: dict[type[ClaimsError], int] = {
     InputTooLargeError: 413,
     RequestTooLargeError: 413,
     DocumentNotFoundError: 404,
+    IncidentNotFoundError: 404,
     DocumentConflictError: 409,
     NotAuthenticatedError: 401,
     InvalidAPIKeyError: 403,

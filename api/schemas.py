@@ -1,19 +1,21 @@
 """Request and response bodies of the REST API.
 
-Responses reuse the library's models (`Document`, `Claim`) unchanged, so `POST /v1/extract`
-returns byte-for-byte what `claims extract` prints. Requests forbid unknown fields: a misspelt
+Responses reuse the library's models (`Document`, `Claim`, `Comparison`, `Incident`) unchanged,
+so `POST /v1/extract` and `POST /v1/compare` return what `claims extract` and `claims compare`
+print. Requests forbid unknown fields: a misspelt
 `published_at` must fail loudly rather than be ignored.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from enum import StrEnum
 from typing import Annotated, Any, TypeAlias
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
-from claims.models import Claim, Document
+from claims.models import Claim, Document, Incident, IncidentStatus
 
 EXAMPLE_REPORT: dict[str, Any] = {
     "text": (
@@ -127,6 +129,82 @@ class SearchResults(BaseModel):
     data: list[ScoredClaim]
     count: int
     model: str = Field(description="The embedding model whose vectors were searched.")
+
+
+class CompareDocument(ExtractRequest):
+    """One input of `POST /v1/compare`: a line of `claims compare`'s JSONL input."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="Your id for the document; by default a hash of its text. Unique per request.",
+    )
+
+
+class CompareRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        json_schema_extra={
+            "examples": [{"documents": [{"id": "orsk-flood-example-wire", **EXAMPLE_REPORT}]}]
+        },
+    )
+
+    documents: list[CompareDocument] = Field(
+        min_length=1,
+        description="The reports to compare; at most `max_documents_per_request` (413 beyond).",
+    )
+
+
+class IncidentSummary(BaseModel):
+    """An incident without its claims: enough to list, sort and pick one."""
+
+    id: str
+    label: str
+    status: IncidentStatus
+    document_ids: list[str]
+    first_document_id: str
+    independent_sources: int
+    time_start: date | None
+    time_end: date | None
+    places: list[str]
+    actors: list[str]
+    claim_count: int
+    fact_count: int
+    conflict_count: int = Field(description="Relations of type `conflicts`.")
+    corroboration_count: int = Field(description="Relations of type `corroborates`.")
+
+
+class IncidentsPublic(BaseModel):
+    data: list[IncidentSummary]
+    count: int = Field(description="How many incidents are stored in all, not just on this page.")
+
+
+class IncidentSource(BaseModel):
+    """One document of an incident with the ids of its claims, to show sources side by side;
+    the text is at `/v1/documents/{id}` (claim spans are offsets into it)."""
+
+    id: str
+    title: str | None
+    outlet: str | None
+    url: str | None
+    published_at: datetime | None
+    claim_ids: list[str]
+
+
+class IncidentPublic(Incident):
+    """The stored incident (claims, fact groups, relations with reasons, provenance) plus its
+    sources in time order."""
+
+    sources: list[IncidentSource]
+
+
+class ExportFormat(StrEnum):
+    CLAIMREVIEW = "claimreview"
+    PROV = "prov"
 
 
 class Health(BaseModel):

@@ -1,8 +1,10 @@
 """The contract every `ClaimStore` backend must pass, written once and run per backend.
 
 `ClaimStoreContract` holds the tests; a backend joins by adding a parameter to the `store_url`
-fixture (the PostgreSQL backend will add `postgresql://...` with a skip when no server is found).
-Documents, claims and vectors are built by hand, so this suite needs no model.
+fixture. The PostgreSQL parameter starts one throwaway cluster per session (`tests/pg.py`) and
+gives every test an empty database of its own; without the server binaries it fails, naming the
+package to install, rather than skipping. Documents, claims and vectors are built by hand, so this
+suite needs no model.
 """
 
 from __future__ import annotations
@@ -13,15 +15,27 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import numpy as np
+import psycopg
 import pytest
+from pg import PostgresCluster, postgres_cluster
 
-from claims.models import Claim, Claimant, ClaimKind, Document, EntityType, Span
+from claims.models import (
+    Claim,
+    Claimant,
+    ClaimKind,
+    Document,
+    EntityType,
+    Incident,
+    IncidentStatus,
+    Span,
+)
 from claims.store import (
-    BackendNotImplementedError,
     ClaimFilters,
     ClaimStore,
     DocumentConflictError,
+    DocumentNotFoundError,
     InvalidDatabaseURLError,
+    PostgresClaimStore,
     SQLiteClaimStore,
     StoreError,
     open_store,
@@ -82,11 +96,46 @@ STRIKE = [
 ]
 
 
-@pytest.fixture(params=["sqlite"])
-def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+def make_incident(incident_id: str, document_ids: list[str], label: str = "") -> Incident:
+    return Incident(
+        id=incident_id,
+        label=label or incident_id,
+        document_ids=document_ids,
+        claims=[],
+        facts=[],
+        relations=[],
+        status=IncidentStatus.SINGLE_SOURCE,
+        independent_sources=len(document_ids),
+        first_document_id=document_ids[0],
+        provenance=[],
+    )
+
+
+def add_documents(store: ClaimStore, *document_ids: str) -> None:
+    """Store small documents (one claim each) under the given ids."""
+    for doc_id in document_ids:
+        doc, claims = make_document(doc_id, [STRIKE[0]])
+        store.add_document(doc, claims, vectors_for(1), MODEL)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresCluster]:
+    """One throwaway PostgreSQL cluster for the session, started only when a test needs it."""
+    with postgres_cluster() as cluster:
+        yield cluster
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'claims.db'}"
-    raise AssertionError(request.param)  # pragma: no cover
+        yield f"sqlite:///{tmp_path / 'claims.db'}"
+    elif request.param == "postgres":
+        cluster: PostgresCluster = request.getfixturevalue("postgres_server")
+        url = cluster.new_database()
+        yield url
+        cluster.drop_database(url)
+    else:  # pragma: no cover
+        raise AssertionError(request.param)
 
 
 @pytest.fixture
@@ -294,19 +343,171 @@ class ClaimStoreContract:
         assert store.search(unit(0, 0, 1, 0), 1, MODEL)[0].claim.document_id == "strike"
         assert store.list_claims(ClaimFilters())[1] == 5
 
+    # -- incidents and document profiles ------------------------------------------------------
+    def test_store_document_profiles(self, store: ClaimStore) -> None:
+        for doc_id in ("flood", "strike", "plain"):
+            doc, claims = make_document(doc_id, FLOOD if doc_id == "flood" else STRIKE)
+            store.add_document(doc, claims, vectors_for(len(claims)), MODEL)
+        assert store.document_profiles() == {}
+        flood = {"lemmas": {"river": 2.0, "flood": 1.5}, "entities": ["Kessa"], "date": None}
+        store.set_document_profile("flood", flood)
+        store.set_document_profile("strike", {"lemmas": {}, "entities": []})
+        assert store.document_profiles() == {
+            "flood": flood,
+            "strike": {"lemmas": {}, "entities": []},
+        }
+        assert store.document_profiles(["flood", "plain", "nope"]) == {"flood": flood}
+        assert store.document_profiles([]) == {}
+        store.set_document_profile("flood", {"lemmas": {"river": 1.0}})  # replaced
+        assert store.document_profiles(["flood"]) == {"flood": {"lemmas": {"river": 1.0}}}
+        store.delete_document("flood")
+        assert store.document_profiles() == {"strike": {"lemmas": {}, "entities": []}}
+
+    def test_store_profile_of_unknown_document(self, store: ClaimStore) -> None:
+        with pytest.raises(DocumentNotFoundError):
+            store.set_document_profile("nope", {"lemmas": {}})
+
+    def test_store_put_then_get_incident(self, store: ClaimStore) -> None:
+        add_documents(store, "flood", "flood-2")
+        assert store.get_incident("i1") is None
+        assert store.incident_of_document("flood") is None
+        incident = make_incident("i1", ["flood", "flood-2"], label="Kessa river flood")
+        store.put_incident(incident)
+        assert store.get_incident("i1") == incident
+        assert store.incident_of_document("flood") == "i1"
+        assert store.incident_of_document("flood-2") == "i1"
+        assert store.list_incidents() == ([incident], 1)
+
+    def test_store_incident_members_must_be_stored(self, store: ClaimStore) -> None:
+        # A document deleted while its incident was being built gets no membership row.
+        add_documents(store, "a")
+        incident = make_incident("i1", ["a", "gone"])
+        store.put_incident(incident)
+        assert store.get_incident("i1") == incident  # the incident is kept as given
+        assert store.incident_of_document("a") == "i1"
+        assert store.incident_of_document("gone") is None
+
+    def test_store_put_incident_replaces(self, store: ClaimStore) -> None:
+        add_documents(store, "a", "b", "c")
+        store.put_incident(make_incident("i1", ["a", "b"]))
+        replaced = make_incident("i1", ["a", "c"], label="renamed")
+        store.put_incident(replaced)
+        assert store.get_incident("i1") == replaced
+        assert store.incident_of_document("a") == "i1"
+        assert store.incident_of_document("b") is None  # no longer a member
+        assert store.incident_of_document("c") == "i1"
+        assert store.list_incidents()[1] == 1
+
+    def test_store_document_moves_between_incidents(self, store: ClaimStore) -> None:
+        add_documents(store, "a", "b", "c")
+        store.put_incident(make_incident("i1", ["a", "b"]))
+        store.put_incident(make_incident("i2", ["b", "c"]))
+        assert store.incident_of_document("a") == "i1"
+        assert store.incident_of_document("b") == "i2"
+        assert store.incident_of_document("c") == "i2"
+        store.put_incident(make_incident("i1", ["a", "b"]))  # and back again
+        assert store.incident_of_document("b") == "i1"
+        assert store.incident_of_document("c") == "i2"
+        assert store.list_incidents()[1] == 2
+
+    def test_store_incident_that_loses_every_member_is_deleted(self, store: ClaimStore) -> None:
+        # A rebuilt incident under a new id takes all the documents: the old one goes.
+        add_documents(store, "a", "b", "c")
+        store.put_incident(make_incident("old", ["a", "b"]))
+        store.put_incident(make_incident("other", ["c"]))
+        store.put_incident(make_incident("new", ["a", "b"]))
+        assert store.get_incident("old") is None
+        assert {i.id for i in store.list_incidents()[0]} == {"new", "other"}
+        assert store.incident_of_document("a") == "new"
+
+    def test_store_delete_document_drops_membership(self, store: ClaimStore) -> None:
+        add_documents(store, "a", "b")
+        store.put_incident(make_incident("i1", ["a", "b"]))
+        assert store.delete_document("a") is True
+        assert store.incident_of_document("a") is None
+        assert store.incident_of_document("b") == "i1"
+        assert store.get_incident("i1") is not None
+
+    def test_store_list_incidents_most_recent_first(self, store: ClaimStore) -> None:
+        add_documents(store, "i1-doc", "i2-doc", "i3-doc")
+        for incident_id in ("i1", "i2", "i3"):
+            store.put_incident(make_incident(incident_id, [f"{incident_id}-doc"]))
+        incidents, total = store.list_incidents()
+        assert total == 3
+        assert [i.id for i in incidents] == ["i3", "i2", "i1"]
+        store.put_incident(make_incident("i1", ["i1-doc"], label="updated"))
+        assert [i.id for i in store.list_incidents()[0]] == ["i1", "i3", "i2"]
+        pages = [store.list_incidents(offset, 2) for offset in (0, 2, 4)]
+        assert [[i.id for i in page] for page, _ in pages] == [["i1", "i3"], ["i2"], []]
+        assert [total for _, total in pages] == [3, 3, 3]
+        assert store.list_incidents(1, 0) == ([], 3)
+
+    def test_store_delete_incident(self, store: ClaimStore) -> None:
+        add_documents(store, "a", "b", "c")
+        store.put_incident(make_incident("i1", ["a", "b"]))
+        store.put_incident(make_incident("i2", ["c"]))
+        assert store.delete_incident("i1") is True
+        assert store.delete_incident("i1") is False
+        assert store.delete_incident("nope") is False
+        assert store.get_incident("i1") is None
+        assert store.incident_of_document("a") is None
+        assert store.incident_of_document("b") is None
+        assert store.incident_of_document("c") == "i2"
+        assert [i.id for i in store.list_incidents()[0]] == ["i2"]
+        assert store.get_document("a") is not None  # the documents stay
+
+    def test_store_incidents_persist_across_reopen(self, store: ClaimStore, store_url: str) -> None:
+        add_documents(store, "a")
+        incident = make_incident("i1", ["a"])
+        store.put_incident(incident)
+        store.close()
+        reopened = open_store(store_url)
+        try:
+            assert reopened.get_incident("i1") == incident
+            assert reopened.incident_of_document("a") == "i1"
+        finally:
+            reopened.close()
+
+    def test_store_unusual_characters_round_trip(self, store: ClaimStore) -> None:
+        # NUL and % in ids, names and text: PostgreSQL text cannot hold NUL, SQLite can.
+        sentences = [("Ag\x00ency 100%", "Rain\x00fall was 100%", ClaimKind.INDIRECT)]
+        doc, claims = make_document("d%00\x00", sentences, outlet="W\x00ire%")
+        assert store.add_document(doc, claims, vectors_for(1), MODEL) is True
+        stored = store.get_document(doc.id)
+        assert stored is not None
+        assert stored.document == doc
+        assert store.document_claims(doc.id) == claims
+        assert store.list_claims(ClaimFilters(claimant="ag\x00ENCY 100%"))[1] == 1
+        assert store.list_claims(ClaimFilters(claimant="ag%00ENCY 100%"))[1] == 0
+        assert store.list_claims(ClaimFilters(outlet="w\x00IRE%", document_id=doc.id))[1] == 1
+        assert store.search(vectors_for(1)[0], 1, MODEL)[0].claim == claims[0]
+        store.set_document_profile(doc.id, {"lemmas": {"rain\x00": 1.0}})
+        assert store.document_profiles([doc.id]) == {doc.id: {"lemmas": {"rain\x00": 1.0}}}
+        store.put_incident(make_incident("i%\x00", [doc.id]))
+        assert store.incident_of_document(doc.id) == "i%\x00"
+        assert store.delete_document(doc.id) is True
+
 
 class TestClaimStore(ClaimStoreContract):
     """Runs the contract for every backend in `store_url`'s parameters."""
 
 
-@pytest.mark.parametrize(
-    "url",
-    ["postgresql://user@localhost/claims", "postgres://localhost/x", "postgresql+psycopg://h/d"],
-)
-def test_store_open_postgresql_not_implemented(url: str) -> None:
-    with pytest.raises(BackendNotImplementedError, match="PostgreSQL") as info:
-        open_store(url)
-    assert info.value.code == "backend_not_implemented"
+@pytest.mark.parametrize("scheme", ["postgresql", "postgres", "postgresql+psycopg", "POSTGRESQL"])
+def test_store_open_postgresql_schemes(postgres_server: PostgresCluster, scheme: str) -> None:
+    url = postgres_server.new_database()
+    try:
+        store = open_store(url.replace("postgresql", scheme, 1))
+        assert isinstance(store, PostgresClaimStore)
+        store.close()
+    finally:
+        postgres_server.drop_database(url)
+
+
+def test_store_open_postgresql_unreachable_hides_password() -> None:
+    with pytest.raises(StoreError, match="cannot open PostgreSQL") as info:
+        open_store("postgresql://user:s3cret@127.0.0.1:1/claims?connect_timeout=5")
+    assert "s3cret" not in str(info.value)
+    assert info.value.code == "store_error"
 
 
 @pytest.mark.parametrize("url", ["claims.db", "mysql://localhost/x", "sqlite://", "sqlite:///"])
@@ -335,3 +536,24 @@ def test_store_sqlite_uses_wal_and_foreign_keys(tmp_path: Path) -> None:
         db = s._db
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+
+
+def test_store_postgres_reconnects_after_server_drop(postgres_server: PostgresCluster) -> None:
+    url = postgres_server.new_database()
+    store = PostgresClaimStore(url)
+    try:
+        doc, claims = make_document("flood", FLOOD)
+        store.add_document(doc, claims, vectors_for(3), MODEL)
+        store.search(unit(1, 0, 0, 0), 1, MODEL)  # build the cached index
+        with psycopg.connect(url, autocommit=True) as admin:
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        with pytest.raises(StoreError):
+            store.get_document("flood")  # the dropped connection shows once, as a StoreError
+        assert store.get_document("flood") is not None
+        assert len(store.search(unit(1, 0, 0, 0), 5, MODEL)) == 3
+    finally:
+        store.close()
+        postgres_server.drop_database(url)

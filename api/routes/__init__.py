@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.routes import claims, documents, extract, health
+from api.routes import claims, compare, documents, extract, health, incidents
 
 api_router = APIRouter(prefix="/v1")
 api_router.include_router(extract.router)
 api_router.include_router(documents.router)
 api_router.include_router(claims.router)
+api_router.include_router(compare.router)
+api_router.include_router(incidents.router)
 
 __all__ = ["api_router", "health"]

@@ -1,4 +1,4 @@
-"""The stored corpus: ingest, read and delete documents."""
+"""The stored corpus: ingest, read and delete documents (each write also updates incidents)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Response, status
 
 from api import service
-from api.deps import EmbedderDep, ExtractorDep, SettingsDep, StoreDep, WriteAccess
+from api.deps import (
+    ComparerDep,
+    EmbedderDep,
+    ExtractorDep,
+    SettingsDep,
+    StoreDep,
+    WriteAccess,
+)
 from api.routes.responses import AUTH_ERRORS, INPUT_ERRORS, NOT_FOUND, error_doc
 from api.schemas import ClaimsPublic, DocumentCreate, DocumentPublic
 
@@ -18,7 +25,7 @@ DocumentId = Annotated[str, Path(description="The document's id.", max_length=20
 
 @router.post(
     "",
-    summary="Ingest a report: extract, embed and store its claims",
+    summary="Ingest a report: extract, embed and store its claims, and add it to its incident",
     status_code=status.HTTP_201_CREATED,
     dependencies=[WriteAccess],
     responses={
@@ -35,9 +42,15 @@ def create_document(
     store: StoreDep,
     extractor: ExtractorDep,
     embedder: EmbedderDep,
+    comparer: ComparerDep,
 ) -> DocumentPublic:
     document, created = service.ingest_document(
-        request=body, settings=settings, store=store, extractor=extractor, embedder=embedder
+        request=body,
+        settings=settings,
+        store=store,
+        extractor=extractor,
+        embedder=embedder,
+        comparer=comparer,
     )
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
     response.headers["Location"] = f"/v1/documents/{document.id}"
@@ -51,13 +64,17 @@ def get_document(document_id: DocumentId, store: StoreDep) -> DocumentPublic:
 
 @router.delete(
     "/{document_id}",
-    summary="Delete a document with its claims and vectors",
+    summary="Delete a document with its claims and vectors; its incident is rebuilt without it",
     status_code=status.HTTP_204_NO_CONTENT,
     dependencies=[WriteAccess],
-    responses={**NOT_FOUND, **AUTH_ERRORS},
+    responses={
+        **NOT_FOUND,
+        **AUTH_ERRORS,
+        503: error_doc("Models still loading (`not_ready`): the incident rebuild needs them"),
+    },
 )
-def delete_document(document_id: DocumentId, store: StoreDep) -> None:
-    service.delete_document(store=store, document_id=document_id)
+def delete_document(document_id: DocumentId, store: StoreDep, comparer: ComparerDep) -> None:
+    service.delete_document(store=store, comparer=comparer, document_id=document_id)
 
 
 @router.get("/{document_id}/claims", summary="A stored document's claims", responses=NOT_FOUND)

@@ -18,7 +18,9 @@ from claims.store.base import (
     StoredDocument,
     StoreError,
 )
-from claims.store.sqlite import SQLiteClaimStore, open_store
+from claims.store.open import open_store
+from claims.store.postgres import PostgresClaimStore
+from claims.store.sqlite import SQLiteClaimStore
 
 __all__ = [
     "BackendNotImplementedError",
@@ -27,6 +29,7 @@ __all__ = [
     "DocumentConflictError",
     "DocumentNotFoundError",
     "InvalidDatabaseURLError",
+    "PostgresClaimStore",
     "SQLiteClaimStore",
     "SearchHit",
     "StoreError",

@@ -8,16 +8,17 @@ compares vectors from two different spaces.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import NamedTuple, Protocol, runtime_checkable
+from typing import Any, NamedTuple, Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict
 
 from claims.errors import ClaimsError
-from claims.models import Claim, ClaimKind, Document
+from claims.models import Claim, ClaimKind, Document, Incident
 
 
 class StoreError(ClaimsError):
@@ -113,5 +114,30 @@ class ClaimStore(Protocol):
     def search(self, vector: Vectors, k: int, model_name: str) -> list[SearchHit]:
         """The `k` claims whose `model_name` vectors are most cosine-similar, best first."""
         ...
+
+    # -- incidents (kept up to date incrementally by the ingest service) ---------------------
+    def set_document_profile(self, document_id: str, profile: dict[str, Any]) -> None:
+        """Store what the incident grouper needs about a document (a JSON-able dict), so a
+        later ingest can be compared with it without re-parsing."""
+        ...
+
+    def document_profiles(self, document_ids: Sequence[str] | None = None) -> dict[str, Any]:
+        """Profiles by document id (all stored ones when `document_ids` is None)."""
+        ...
+
+    def put_incident(self, incident: Incident) -> None:
+        """Insert or replace an incident (and its documents' membership) in one transaction;
+        documents that belonged to another incident move to this one."""
+        ...
+
+    def get_incident(self, incident_id: str) -> Incident | None: ...
+
+    def incident_of_document(self, document_id: str) -> str | None: ...
+
+    def list_incidents(self, offset: int = 0, limit: int = 50) -> tuple[list[Incident], int]:
+        """One page of incidents, most recently updated first, and the total count."""
+        ...
+
+    def delete_incident(self, incident_id: str) -> bool: ...
 
     def close(self) -> None: ...

@@ -6,14 +6,19 @@ column list that drifts from it) beside the few indexed columns the filters need
 float32 BLOBs keyed by (claim_id, model_name); search is exact cosine over an in-memory matrix that
 is loaded once per model and kept in step with this connection's writes, and reloaded when
 `PRAGMA data_version` shows another connection committed (sqlite-vec cannot load here).
+
+Incidents are stored the same way (the `Incident` model's JSON) with a membership table keyed by
+document id, so "a document belongs to at most one incident" is a primary key, not a convention,
+and deleting a document drops its membership and profile by cascade.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,20 +26,18 @@ from typing import Any
 
 import numpy as np
 
-from claims.models import Claim, Document
+from claims.models import Claim, Document, Incident
 from claims.store.base import (
-    BackendNotImplementedError,
     ClaimFilters,
-    ClaimStore,
     DocumentConflictError,
-    InvalidDatabaseURLError,
+    DocumentNotFoundError,
     SearchHit,
     StoredDocument,
     StoreError,
     Vectors,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: document profiles and incidents
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -69,27 +72,23 @@ CREATE TABLE IF NOT EXISTS vectors (
     PRIMARY KEY (claim_id, model_name)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS vectors_model ON vectors (model_name);
+CREATE TABLE IF NOT EXISTS document_profiles (
+    document_id TEXT PRIMARY KEY REFERENCES documents (id) ON DELETE CASCADE,
+    body TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS incidents (
+    id TEXT PRIMARY KEY,
+    body TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    updated_seq INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS incidents_updated ON incidents (updated_seq);
+CREATE TABLE IF NOT EXISTS incident_documents (
+    document_id TEXT PRIMARY KEY REFERENCES documents (id) ON DELETE CASCADE,
+    incident_id TEXT NOT NULL REFERENCES incidents (id) ON DELETE CASCADE
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS incident_documents_incident ON incident_documents (incident_id);
 """
-
-
-def open_store(url: str) -> ClaimStore:
-    """Open the backend a database URL names: `sqlite:///relative.db`, `sqlite:////abs.db`,
-    `sqlite:///:memory:`; `postgresql://` is recognised but not implemented yet."""
-    scheme, sep, rest = url.partition("://")
-    scheme = scheme.lower()
-    if not sep:
-        raise InvalidDatabaseURLError(f"database URL {url!r} has no scheme (sqlite:///path)")
-    if scheme == "sqlite":
-        if not rest.startswith("/") or rest == "/":
-            raise InvalidDatabaseURLError(
-                f"database URL {url!r}: expected sqlite:///relative/path or sqlite:////abs/path"
-            )
-        return SQLiteClaimStore(rest[1:])
-    if scheme in {"postgresql", "postgres"} or scheme.startswith("postgresql+"):
-        raise BackendNotImplementedError(
-            "the PostgreSQL backend is not implemented yet; use sqlite:///path/to/claims.db"
-        )
-    raise InvalidDatabaseURLError(f"database URL {url!r}: unsupported scheme {scheme!r}")
 
 
 def _sortable(moment: datetime) -> str:
@@ -100,6 +99,12 @@ def _sortable(moment: datetime) -> str:
         except OverflowError:  # within a day of datetime.min/max: clamp, never fail a filter
             moment = datetime.max if moment.year > 1 else datetime.min
     return moment.isoformat(timespec="microseconds")
+
+
+def _chunks(items: list[str], size: int = 500) -> Iterable[list[str]]:
+    """Slices small enough for SQLite's limit on `?` parameters in one statement."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def _content_hash(text: str) -> str:
@@ -379,6 +384,114 @@ class SQLiteClaimStore:
             self._indexes[model_name] = index
         index.compact()
         return index
+
+    # -- incidents ---------------------------------------------------------------------------
+    def set_document_profile(self, document_id: str, profile: dict[str, Any]) -> None:
+        """Replace the document's profile; a profile of an unknown document is refused (the
+        foreign key), since nothing could ever delete it."""
+        body = json.dumps(profile, ensure_ascii=False)
+        try:
+            with self._transaction() as db:
+                if not db.execute(
+                    "SELECT 1 FROM documents WHERE id = ?", (document_id,)
+                ).fetchone():
+                    raise DocumentNotFoundError(f"no document {document_id!r}")
+                db.execute(
+                    "INSERT OR REPLACE INTO document_profiles (document_id, body) VALUES (?, ?)",
+                    (document_id, body),
+                )
+        except sqlite3.Error as exc:
+            raise StoreError(f"storing the profile of {document_id!r} failed: {exc}") from exc
+
+    def document_profiles(self, document_ids: Sequence[str] | None = None) -> dict[str, Any]:
+        if document_ids is None:
+            rows = self._read("SELECT document_id, body FROM document_profiles")
+        else:
+            rows = [
+                row
+                for chunk in _chunks(list(dict.fromkeys(document_ids)))
+                for row in self._read(
+                    "SELECT document_id, body FROM document_profiles WHERE document_id IN"
+                    f" ({','.join('?' * len(chunk))})",
+                    chunk,
+                )
+            ]
+        return {doc_id: json.loads(body) for doc_id, body in rows}
+
+    def put_incident(self, incident: Incident) -> None:
+        """Insert or replace the incident and make its documents its members.
+
+        Documents of `incident.document_ids` that are not stored get no membership row (they may
+        have been deleted while the incident was being built). An incident that loses its last
+        member to this one is deleted in the same transaction, so no empty incident is left
+        behind when a rebuilt incident gets a new id.
+        """
+        try:
+            with self._transaction() as db:
+                seq = db.execute(
+                    "SELECT COALESCE(MAX(updated_seq), 0) + 1 FROM incidents"
+                ).fetchone()[0]
+                db.execute(
+                    "INSERT INTO incidents (id, body, updated_at, updated_seq) VALUES (?, ?, ?, ?)"
+                    " ON CONFLICT (id) DO UPDATE SET body = excluded.body,"
+                    " updated_at = excluded.updated_at, updated_seq = excluded.updated_seq",
+                    (incident.id, incident.model_dump_json(), datetime.now(UTC).isoformat(), seq),
+                )
+                members = list(dict.fromkeys(incident.document_ids))
+                previous = {
+                    row[0]
+                    for chunk in _chunks(members)
+                    for row in db.execute(
+                        "SELECT DISTINCT incident_id FROM incident_documents WHERE document_id IN"
+                        f" ({','.join('?' * len(chunk))}) AND incident_id != ?",
+                        [*chunk, incident.id],
+                    )
+                }
+                db.execute("DELETE FROM incident_documents WHERE incident_id = ?", (incident.id,))
+                db.executemany(
+                    "INSERT INTO incident_documents (document_id, incident_id)"
+                    " SELECT id, ? FROM documents WHERE id = ?"
+                    " ON CONFLICT (document_id) DO UPDATE SET incident_id = excluded.incident_id",
+                    [(incident.id, doc_id) for doc_id in members],
+                )
+                for old in previous:
+                    db.execute(
+                        "DELETE FROM incidents WHERE id = ? AND NOT EXISTS"
+                        " (SELECT 1 FROM incident_documents WHERE incident_id = ?)",
+                        (old, old),
+                    )
+        except sqlite3.Error as exc:
+            raise StoreError(f"storing incident {incident.id!r} failed: {exc}") from exc
+
+    def get_incident(self, incident_id: str) -> Incident | None:
+        rows = self._read("SELECT body FROM incidents WHERE id = ?", (incident_id,))
+        return Incident.model_validate_json(rows[0][0]) if rows else None
+
+    def incident_of_document(self, document_id: str) -> str | None:
+        rows = self._read(
+            "SELECT incident_id FROM incident_documents WHERE document_id = ?", (document_id,)
+        )
+        return str(rows[0][0]) if rows else None
+
+    def list_incidents(self, offset: int = 0, limit: int = 50) -> tuple[list[Incident], int]:
+        if offset < 0 or limit < 0:
+            raise ValueError("offset and limit must be 0 or more")
+        with self._lock:
+            total = int(self._read("SELECT COUNT(*) FROM incidents")[0][0])
+            rows = self._read(
+                "SELECT body FROM incidents ORDER BY updated_seq DESC LIMIT ? OFFSET ?",
+                (limit, offset),
+            )
+        return [Incident.model_validate_json(r[0]) for r in rows], total
+
+    def delete_incident(self, incident_id: str) -> bool:
+        """Remove the incident and its membership rows; the documents stay."""
+        try:
+            with self._transaction() as db:
+                deleted = db.execute("DELETE FROM incidents WHERE id = ?", (incident_id,)).rowcount
+        except sqlite3.Error as exc:
+            raise StoreError(f"delete of incident {incident_id!r} failed: {exc}") from exc
+        return bool(deleted)
 
     def close(self) -> None:
         with self._lock:

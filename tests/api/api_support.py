@@ -7,6 +7,7 @@ would shadow the real `api` package).
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,6 +20,26 @@ from api.app import create_app
 from api.settings import Settings
 
 API_KEYS = ["key-alpha", "key-beta"]
+
+# Invented reports: five of one attack near Tarsa (a wire story run twice, a denial, conflicting
+# tolls) and one unrelated ferry accident; `claims compare` groups them 5 + 1.
+TARSA_FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "compare" / "tarsa.jsonl"
+TARSA = ["meridian-0510", "wire-0510", "courier-0510", "front-0510", "harbour-0511"]
+FERRY = "ferry-0511"
+
+
+def tarsa_reports() -> list[dict[str, Any]]:
+    """The fixture's lines as request bodies, in file (publication) order."""
+    lines = TARSA_FIXTURE.read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def incidents_by_members(client: TestClient) -> dict[frozenset[str], dict[str, Any]]:
+    """Every stored incident summary, keyed by its set of document ids."""
+    body = client.get("/v1/incidents", params={"limit": 200}).json()
+    assert body["count"] == len(body["data"])
+    return {frozenset(i["document_ids"]): i for i in body["data"]}
+
 
 HARBOUR_FIRE = (
     "Firefighters contained a blaze at the Velmar harbour warehouse on Tuesday night.\n"
