@@ -369,7 +369,11 @@ class RuleRelationScorer:
             return self._relation(a, b, numeric[0], numeric[1])
         shared = pa.predicates & pb.predicates | self._quantity_predicates(a, b)
         if shared and a.stance != Stance.DENIED and b.stance != Stance.DENIED:
-            text = f"{_name(a)} and {_name(b)} both report the same {'/'.join(sorted(shared))} fact"
+            verbs = "/".join(sorted(shared))
+            text = (
+                f"{_name(a)} (“{_snippet(a)}”) and {_name(b)} (“{_snippet(b)}”) agree "
+                f"on what happened ({verbs})"
+            )
             return self._relation(
                 a, b, RelationType.CORROBORATES, Reason(code="same_fact", text=text)
             )
