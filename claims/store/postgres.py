@@ -403,15 +403,12 @@ class PostgresClaimStore:
                     f"query has {query.shape[0]} dimensions, {model_name!r} vectors have "
                     f"{index.matrix.shape[1]}"
                 )
-            scores = index.matrix @ query
-            k = min(k, len(index.ids))
-            top = np.argpartition(-scores, k - 1)[:k]
-            top = top[np.argsort(-scores[top], kind="stable")]
+            top, scores = index.top(query, k)
             ids = [index.ids[i] for i in top]
             bodies = dict(self._read("SELECT id, body FROM claims WHERE id = ANY(%s)", (ids,)))
         return [
-            SearchHit(Claim.model_validate_json(bodies[i]), float(scores[t]))
-            for i, t in zip(ids, top, strict=True)
+            SearchHit(Claim.model_validate_json(bodies[i]), float(s))
+            for i, s in zip(ids, scores, strict=True)
             if i in bodies
         ]
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
@@ -25,8 +26,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from claims.models import Claim, Document, Incident
+from claims.store.ann import ANN_MIN, AnnIndex
 from claims.store.base import (
     ClaimFilters,
     DocumentConflictError,
@@ -112,12 +115,37 @@ def _content_hash(text: str) -> str:
 
 
 class _VectorIndex:
-    """All vectors of one model as one matrix; appends are batched until the next search."""
+    """All vectors of one model as one matrix; appends are batched until the next search.
 
-    def __init__(self, ids: list[str], matrix: Vectors) -> None:
+    From `ANN_MIN` vectors on, an HNSW index (persisted at `ann_path` when given) proposes
+    candidates that are re-scored exactly against the matrix."""
+
+    def __init__(self, ids: list[str], matrix: Vectors, ann_path: Path | None = None) -> None:
         self.ids = ids
         self.matrix = matrix
         self._pending: list[tuple[list[str], Vectors]] = []
+        self.ann_path = ann_path
+        self.ann: AnnIndex | None = None
+
+    def top(self, query: Vectors, k: int) -> tuple[npt.NDArray[np.int64], Vectors]:
+        """Row indices of the k best rows, best first, with their exact cosine scores."""
+        self.compact()
+        if len(self.ids) >= ANN_MIN:
+            if self.ann is None:
+                self.ann = AnnIndex(self.ids, self.matrix, self.ann_path)
+            rows = self.ann.candidates(query, max(k, 4 * k))
+            scores = self.matrix[rows] @ query
+            order = np.argsort(-scores, kind="stable")[:k]
+            return rows[order], scores[order]
+        scores = self.matrix @ query
+        k = min(k, len(self.ids))
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return top.astype(np.int64), scores[top]
+
+    def save(self) -> None:
+        if self.ann is not None:
+            self.ann.save()
 
     def append(self, ids: list[str], matrix: Vectors) -> None:
         self._pending.append((ids, matrix))
@@ -130,8 +158,12 @@ class _VectorIndex:
             if len(dims) > 1:
                 raise StoreError(f"vectors of different dimensions {sorted(dims)} for one model")
             parts = ([self.matrix] if self.ids else []) + [m for _, m in self._pending]
-            self.ids = self.ids + [i for ids, _ in self._pending for i in ids]
+            new_ids = [i for ids, _ in self._pending for i in ids]
+            self.ids = self.ids + new_ids
             self.matrix = np.ascontiguousarray(np.concatenate(parts), dtype=np.float32)
+            if self.ann is not None:
+                added = np.concatenate([m for _, m in self._pending])
+                self.ann.add(new_ids, added, self.ids)
             self._pending.clear()
 
 
@@ -345,16 +377,13 @@ class SQLiteClaimStore:
                     f"query has {query.shape[0]} dimensions, {model_name!r} vectors have "
                     f"{index.matrix.shape[1]}"
                 )
-            scores = index.matrix @ query
-            k = min(k, len(index.ids))
-            top = np.argpartition(-scores, k - 1)[:k]
-            top = top[np.argsort(-scores[top], kind="stable")]
+            top, scores = index.top(query, k)
             ids = [index.ids[i] for i in top]
             marks = ",".join("?" * len(ids))
             bodies = dict(self._read(f"SELECT id, body FROM claims WHERE id IN ({marks})", ids))
         return [
-            SearchHit(Claim.model_validate_json(bodies[i]), float(scores[t]))
-            for i, t in zip(ids, top, strict=True)
+            SearchHit(Claim.model_validate_json(bodies[i]), float(s))
+            for i, s in zip(ids, scores, strict=True)
             if i in bodies
         ]
 
@@ -380,7 +409,7 @@ class SQLiteClaimStore:
             matrix = np.empty((len(rows), dim), dtype=np.float32)
             for i, r in enumerate(rows):
                 matrix[i] = np.frombuffer(r[2], dtype=np.float32)
-            index = _VectorIndex([r[0] for r in rows], matrix)
+            index = _VectorIndex([r[0] for r in rows], matrix, self._ann_path(model_name))
             self._indexes[model_name] = index
         index.compact()
         return index
@@ -493,8 +522,19 @@ class SQLiteClaimStore:
             raise StoreError(f"delete of incident {incident_id!r} failed: {exc}") from exc
         return bool(deleted)
 
+    def _ann_path(self, model_name: str) -> Path | None:
+        """`claims.db.ann/<model>.faiss` beside the database (none for an in-memory store)."""
+        if self.path == ":memory:":
+            return None
+        slug = re.sub(r"[^A-Za-z0-9._-]+", "_", model_name)
+        return (
+            Path(self.path).expanduser().with_name(Path(self.path).name + ".ann") / f"{slug}.faiss"
+        )
+
     def close(self) -> None:
         with self._lock:
+            for index in self._indexes.values():
+                index.save()
             self._indexes.clear()
             self._db.close()
 
