@@ -88,18 +88,18 @@ class AttributionFinder:
         fragments: list[RawAttribution] = []  # second halves of interrupted contents
         for token in doc:
             if self._is_cue_verb(token):
-                att = self._from_verb(doc, token, quotes)
+                att = self._from_verb(doc, text, token, quotes)
                 if att is not None:
                     found.append(att)
-                    rest = self._interrupted_rest(doc, token, att)
+                    rest = self._interrupted_rest(doc, text, token, att, quotes)
                     if rest is not None:
                         fragments.append(rest)
-        found.extend(self._from_source_phrases(doc, quotes))
-        found.extend(self._from_colons(doc, quotes, found))
+        found.extend(self._from_source_phrases(doc, text, quotes))
+        found.extend(self._from_colons(doc, text, quotes, found))
         found = _dedupe(found) + fragments
         found = _speakers_out_of_quotes(found, quotes)
         found = _cut_source_phrases(text, found)
-        found.extend(self._continued_quotes(doc, quotes, found))
+        found.extend(self._continued_quotes(text, quotes, found))
         found.sort(key=lambda a: (a.content[0], a.content[1]))
         return found
 
@@ -168,8 +168,9 @@ class AttributionFinder:
         end = doc[end_i].idx + len(doc[end_i].text)
         return start, end, negated
 
-    def _from_verb(self, doc: Doc, verb: Token, quotes: list[Quote]) -> RawAttribution | None:
-        text = doc.text
+    def _from_verb(
+        self, doc: Doc, text: str, verb: Token, quotes: list[Quote]
+    ) -> RawAttribution | None:
         lex = self.lexicon
         lemma = verb.lemma_.lower()
         if verb.dep_ in {"amod", "compound", "acl"}:
@@ -205,7 +206,7 @@ class AttributionFinder:
         if speaker_tok is None and not passive:
             return None
 
-        content = self._content(doc, verb, quotes, speaker_tok)
+        content = self._content(doc, text, verb, quotes, speaker_tok)
         if content is None:
             return None
         c_start, c_end = content
@@ -223,7 +224,7 @@ class AttributionFinder:
             return None  # content may not swallow its own cue
         speaker: tuple[int, int] | None = None
         if speaker_tok is not None:
-            s_start, s_end = self._speaker_span(speaker_tok)
+            s_start, s_end = self._speaker_span(text, speaker_tok)
             if speaker_tok.dep_ == "relcl" or speaker_tok.tag_ in {"WP", "WDT"}:
                 s_start, s_end = speaker_tok.idx, speaker_tok.idx + len(speaker_tok.text)
             if s_start < c_end and s_end > c_start:
@@ -242,7 +243,7 @@ class AttributionFinder:
             speaker_head=speaker_tok.i if speaker_tok is not None else None,
         )
 
-    def _speaker_span(self, head: Token) -> tuple[int, int]:
+    def _speaker_span(self, text: str, head: Token) -> tuple[int, int]:
         """The subject's subtree without trailing `in a statement …` or relative clauses."""
         cut = [
             c
@@ -260,21 +261,20 @@ class AttributionFinder:
         end = head.right_edge.idx + len(head.right_edge.text)
         if cut:
             end = min(c.left_edge.idx for c in cut)
-        return _trim(head.doc.text, start, end, keep_quotes=False)
+        return _trim(text, start, end, keep_quotes=False)
 
     def _has_clausal_complement(self, verb: Token) -> bool:
         return any(c.dep_ in {"ccomp", "xcomp"} for c in verb.children)
 
     def _content(
-        self, doc: Doc, verb: Token, quotes: list[Quote], speaker: Token | None
+        self, doc: Doc, text: str, verb: Token, quotes: list[Quote], speaker: Token | None
     ) -> tuple[int, int] | None:
-        text = doc.text
         if verb.lemma_ == "quote":  # "X was quoted as saying that …": the content is saying's
             saying = [t for t in verb.subtree if t.lemma_ == "say" and t.i > verb.i]
             if saying:
                 verb = saying[0]
         ccomps = [c for c in verb.children if c.dep_ in {"ccomp", "csubj"}]
-        quote = self._adjacent_quote(doc, verb, quotes, speaker)
+        quote = self._adjacent_quote(text, verb, quotes, speaker)
         if ccomps:
             start, end = _subtree_span(ccomps)
             if quote is not None and quote.start <= start + 1 and quote.end > start:
@@ -282,7 +282,7 @@ class AttributionFinder:
             if quote is not None and quote.start < end and quote.end > start:
                 start, end = min(start, quote.start), max(end, quote.end)
             return _nonempty(*_extend_to_quotes(text, *_trim(text, start, end), quotes))
-        left = self._left_clause(doc, verb, speaker)
+        left = self._left_clause(doc, text, verb, speaker)
         if left is not None and quote is None:
             return left
         if quote is not None:
@@ -302,22 +302,24 @@ class AttributionFinder:
         start, end = _subtree_span(right)
         return _nonempty(*_extend_to_quotes(text, *_trim(text, start, end), quotes))
 
-    def _left_clause(self, doc: Doc, verb: Token, speaker: Token | None) -> tuple[int, int] | None:
+    def _left_clause(
+        self, doc: Doc, text: str, verb: Token, speaker: Token | None
+    ) -> tuple[int, int] | None:
         """`Troops were targeted …, the statement said, …`: the clause before `, X said`."""
         first = verb if speaker is None or speaker.i > verb.i else speaker.left_edge
         sent = verb.sent
         if first.i - 1 < sent.start or doc[first.i - 1].text not in {",", "—", "–"}:
             return None
-        start, end = _trim(doc.text, sent.start_char, doc[first.i - 1].idx)
-        words = doc.text[start:end].split()
+        start, end = _trim(text, sent.start_char, doc[first.i - 1].idx)
+        words = text[start:end].split()
         has_verb = any(t.pos_ in {"VERB", "AUX"} for t in doc[sent.start : first.i - 1])
         if has_verb and len(words) >= 3:
             return start, end
-        if words and self._remainder(doc, verb) is not None:
+        if words and self._remainder(doc, text, verb) is not None:
             return start, end  # "The museum, he said, would …": the clause resumes after the cue
         return None
 
-    def _remainder(self, doc: Doc, verb: Token) -> tuple[int, int] | None:
+    def _remainder(self, doc: Doc, text: str, verb: Token) -> tuple[int, int] | None:
         """The rest of a clause interrupted by `, X said,`: from the comma after the cue group to
         the sentence end, when it carries a finite verb (not `, adding that …`)."""
         sent = verb.sent
@@ -335,16 +337,15 @@ class AttributionFinder:
         rest = doc[comma.i + 1 : sent.end]
         if not any(t.tag_ in {"VBD", "VBZ", "VBP", "MD"} for t in rest):
             return None
-        start, end = _trim(doc.text, rest.start_char, rest.end_char)
+        start, end = _trim(text, rest.start_char, rest.end_char)
         return _nonempty(start, end)
 
     def _interrupted_rest(
-        self, doc: Doc, verb: Token, att: RawAttribution
+        self, doc: Doc, text: str, verb: Token, att: RawAttribution, quotes: list[Quote]
     ) -> RawAttribution | None:
         """The other fragment of a content interrupted by its own attribution."""
         if att.cue is None or att.kind is ClaimKind.DIRECT:
             return None
-        text = doc.text
         if att.content[0] >= att.cue[1]:  # "The museum, he said, would make …": the left part
             speaker_start = min(att.speaker[0], att.cue[0]) if att.speaker else att.cue[0]
             sent = verb.sent
@@ -357,26 +358,23 @@ class AttributionFinder:
             ):
                 return None
             left = _nonempty(*_trim(text, sent.start_char, speaker_start))
-            if left is None or any(
-                q.start < left[1] and q.end > left[0] for q in find_quotes(text)
-            ):
+            if left is None or any(q.start < left[1] and q.end > left[0] for q in quotes):
                 return None
             return replace(att, content=left, kind=ClaimKind.INDIRECT)
         if att.content[1] > att.cue[0]:
             return None
         speaker_start = att.speaker[0] if att.speaker else att.cue[0]
-        if doc.text[att.content[1] : speaker_start].strip() not in {",", "—", "–"}:
+        if text[att.content[1] : speaker_start].strip() not in {",", "—", "–"}:
             return None
-        rest = self._remainder(doc, verb)
+        rest = self._remainder(doc, text, verb)
         if rest is None:
             return None
-        return replace(att, content=rest, kind=_kind(doc.text, *rest, find_quotes(doc.text)))
+        return replace(att, content=rest, kind=_kind(text, *rest, quotes))
 
     def _adjacent_quote(
-        self, doc: Doc, verb: Token, quotes: list[Quote], speaker: Token | None
+        self, text: str, verb: Token, quotes: list[Quote], speaker: Token | None
     ) -> Quote | None:
         """A direct quote next to the speaker-and-cue group (before it, or after it / a colon)."""
-        text = doc.text
         sent = verb.sent
         group = [verb] + ([speaker] if speaker is not None else [])
         g_start = min(_subtree_span([t])[0] if t is speaker else t.idx for t in group)
@@ -399,9 +397,8 @@ class AttributionFinder:
 
     # -- "Name: words" (headlines, round-ups of reactions) -------------------------------------
     def _from_colons(
-        self, doc: Doc, quotes: list[Quote], found: list[RawAttribution]
+        self, doc: Doc, text: str, quotes: list[Quote], found: list[RawAttribution]
     ) -> list[RawAttribution]:
-        text = doc.text
         taken = [a.cue for a in found if a.cue is not None] + [a.content for a in found]
         out: list[RawAttribution] = []
         for tok in doc:
@@ -442,13 +439,15 @@ class AttributionFinder:
         return out
 
     # -- source phrases -------------------------------------------------------------------------
-    def _from_source_phrases(self, doc: Doc, quotes: list[Quote]) -> list[RawAttribution]:
-        text = doc.text
+    def _from_source_phrases(
+        self, doc: Doc, text: str, quotes: list[Quote]
+    ) -> list[RawAttribution]:
         found: list[RawAttribution] = []
+        lowers = [t.lower_ for t in doc]
         for phrase in self.lexicon.source_phrases:
             n = len(phrase)
             for i in range(len(doc) - n + 1):
-                if tuple(t.lower_ for t in doc[i : i + n]) != phrase:
+                if tuple(lowers[i : i + n]) != phrase:
                     continue
                 last = doc[i + n - 1]
                 objs = [c for c in last.children if c.dep_ in {"pobj", "dobj"}]
@@ -505,9 +504,8 @@ class AttributionFinder:
 
     # -- quotes that continue an earlier speaker's words ---------------------------------------
     def _continued_quotes(
-        self, doc: Doc, quotes: list[Quote], found: list[RawAttribution]
+        self, text: str, quotes: list[Quote], found: list[RawAttribution]
     ) -> list[RawAttribution]:
-        text = doc.text
         taken = [(a.content[0], a.content[1]) for a in found]
         extra: list[RawAttribution] = []
         for q in quotes:

@@ -16,7 +16,7 @@ from claims.attribution import AttributionFinder, RawAttribution
 from claims.lexicon import Lexicon, load_lexicon
 from claims.models import Claim, Claimant, ClaimKind, Document, EntityType, Span
 from claims.nlp import DEFAULT_SPACY_MODEL, load_spacy
-from claims.normalise import normalise
+from claims.normalise import DocNormaliser
 from claims.resolve import ClaimantResolver
 
 MIN_UNATTRIBUTED_WORDS = 4
@@ -87,17 +87,22 @@ class Extractor:
             r for r in self._finder.run(doc) if any(ch.isalnum() for ch in text[slice(*r.content)])
         ]
         claimants = self._resolver.run(doc, raws, document.outlet)
+        normaliser = DocNormaliser(doc)
         claims: list[Claim] = []
         for raw, claimant in zip(raws, claimants, strict=True):
-            claims.append(self._claim(document, doc, raw, claimant))
+            claims.append(self._claim(document, normaliser, raw, claimant))
         if self.include_unattributed:
-            claims.extend(self._unattributed(document, doc, raws))
+            claims.extend(self._unattributed(document, doc, normaliser, raws))
         claims.sort(key=lambda c: (c.content.start, c.content.end))
         assert all(c.content.text == text[c.content.start : c.content.end] for c in claims)
         return claims
 
     def _claim(
-        self, document: Document, doc: Doc, raw: RawAttribution, claimant: Claimant
+        self,
+        document: Document,
+        normaliser: DocNormaliser,
+        raw: RawAttribution,
+        claimant: Claimant,
     ) -> Claim:
         text = document.text
 
@@ -108,8 +113,7 @@ class Extractor:
 
         content = span(raw.content)
         assert content is not None
-        norm = normalise(
-            doc,
+        norm = normaliser.run(
             raw.content[0],
             raw.content[1],
             cue_lemma=raw.cue_lemma,
@@ -132,7 +136,11 @@ class Extractor:
         )
 
     def _unattributed(
-        self, document: Document, doc: Doc, raws: list[RawAttribution]
+        self,
+        document: Document,
+        doc: Doc,
+        normaliser: DocNormaliser,
+        raws: list[RawAttribution],
     ) -> list[Claim]:
         """Sentences the reporter asserts in their own voice: finite, declarative, not reported."""
         text = document.text
@@ -161,7 +169,7 @@ class Extractor:
                 continue
             if not _is_declarative(sent.root):
                 continue
-            norm = normalise(doc, start, end, cue_lemma=None, published_at=document.published_at)
+            norm = normaliser.run(start, end, cue_lemma=None, published_at=document.published_at)
             out.append(
                 Claim(
                     id=claim_id(document.id, (start, end), None),

@@ -22,8 +22,10 @@ on input it does not know. Conventions (the data tables below are the single pla
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from datetime import date, datetime, timedelta
 from functools import lru_cache
+from typing import NamedTuple
 
 import spacy.tokens
 from dateparser.date import DateDataParser
@@ -99,8 +101,18 @@ class Normalised(BaseModel):
     stance: Stance
 
 
-def _span(doc: spacy.tokens.Doc, start: int, end: int) -> Span:
-    return Span(start=start, end=end, text=doc.text[start:end])
+class _Ent(NamedTuple):
+    """One entity of the document, its attributes read once (spaCy builds them on every access)."""
+
+    span: spacy.tokens.Span
+    start_char: int
+    end_char: int
+    label: str
+    text: str
+
+
+def _span(text: str, start: int, end: int) -> Span:
+    return Span(start=start, end=end, text=text[start:end])
 
 
 def _is_numeric(tok: spacy.tokens.Token) -> bool:
@@ -149,7 +161,12 @@ def _predicate(
 
 
 def _quantity(
-    doc: spacy.tokens.Doc, toks: list[spacy.tokens.Token], label: str, start: int, end: int
+    doc: spacy.tokens.Doc,
+    text: str,
+    toks: list[spacy.tokens.Token],
+    label: str,
+    start: int,
+    end: int,
 ) -> Quantity | None:
     nums = [t for t in toks if _is_numeric(t) and t.lower_ != "%"]
     if not nums or (len(toks) == 1 and toks[0].lower_ == "one" and toks[0].pos_ != "NUM"):
@@ -235,19 +252,21 @@ def _quantity(
         approximate=approximate,
         unit=unit,
         predicate=_predicate(nominal, after, start, end),
-        span=_span(doc, span_start, last.idx + len(last.text)),
+        span=_span(text, span_start, last.idx + len(last.text)),
     )
 
 
-def _quantities(doc: spacy.tokens.Doc, start: int, end: int) -> list[Quantity]:
+def _quantities(index: _DocIndex, start: int, end: int) -> list[Quantity]:
     """Numeric entities plus stray number tokens that no entity (e.g. DATE) has claimed."""
+    doc = index.doc
     groups: list[tuple[list[spacy.tokens.Token], str]] = []
-    covered: set[int] = set()
-    for ent in doc.ents:
-        covered.update(range(ent.start, ent.end))
-        if ent.label_ in QUANTITY_LABELS and start <= ent.start_char and ent.end_char <= end:
-            groups.append((list(ent), ent.label_))
-    for tok in doc:
+    for ent in index.ents:
+        if ent.label in QUANTITY_LABELS and start <= ent.start_char and ent.end_char <= end:
+            groups.append((list(ent.span), ent.label))
+    covered = index.covered
+    # only tokens starting in [start, end] can lie inside the content
+    lo, hi = bisect_left(index.token_starts, start), bisect_right(index.token_starts, end)
+    for tok in doc[lo:hi]:
         if tok.i in covered or not (start <= tok.idx and tok.idx + len(tok.text) <= end):
             continue
         if (tok.like_num and tok.pos_ == "NUM") or tok.lower_ in VAGUE:
@@ -255,7 +274,9 @@ def _quantities(doc: spacy.tokens.Doc, start: int, end: int) -> list[Quantity]:
                 groups[-1][0].append(tok)
             else:
                 groups.append(([tok], ""))
-    found = (_quantity(doc, toks, label or "CARDINAL", start, end) for toks, label in groups)
+    found = (
+        _quantity(doc, index.text, toks, label or "CARDINAL", start, end) for toks, label in groups
+    )
     return sorted((q for q in found if q is not None), key=lambda q: q.span.start)
 
 
@@ -268,7 +289,15 @@ def _parser(base: datetime) -> DateDataParser:
 
 
 def _resolve(text: str, base: datetime) -> tuple[date | None, str]:
-    """Resolve one expression against `base`; weekdays are the latest on or before it."""
+    """Resolve one expression against `base`; weekdays are the latest on or before it.
+
+    The result depends only on the text and the base's wall-clock time (an aware base is read in
+    its own zone), so it is memoised on those: news copy repeats its time expressions."""
+    return _resolve_naive(text, base.replace(tzinfo=None))
+
+
+@lru_cache(maxsize=4096)
+def _resolve_naive(text: str, base: datetime) -> tuple[date | None, str]:
     if m := WEEKDAY_RE.fullmatch(text.strip()):
         back = (base.weekday() - WEEKDAYS.index(m.group(1).lower())) % 7
         return (base - timedelta(days=back)).date(), "day"
@@ -288,11 +317,11 @@ def _resolve(text: str, base: datetime) -> tuple[date | None, str]:
 
 
 def _times(
-    doc: spacy.tokens.Doc, start: int, end: int, published_at: datetime | None
+    index: _DocIndex, start: int, end: int, published_at: datetime | None
 ) -> list[TimeExpression]:
     out = []
-    for ent in doc.ents:
-        if ent.label_ not in TIME_LABELS or ent.start_char < start or ent.end_char > end:
+    for ent in index.ents:
+        if ent.label not in TIME_LABELS or ent.start_char < start or ent.end_char > end:
             continue
         text = re.sub(r"^(?:in|on|at)\s+", "", ent.text, flags=re.IGNORECASE)
         if published_at is not None:
@@ -302,21 +331,23 @@ def _times(
             value = a if a == b else None
         out.append(
             TimeExpression(
-                span=_span(doc, ent.start_char, ent.end_char), value=value, granularity=gran
+                span=_span(index.text, ent.start_char, ent.end_char),
+                value=value,
+                granularity=gran,
             )
         )
     return out
 
 
-def _mentions(doc: spacy.tokens.Doc, start: int, end: int, labels: frozenset[str]) -> list[Mention]:
+def _mentions(index: _DocIndex, start: int, end: int, labels: frozenset[str]) -> list[Mention]:
     return [
         Mention(
-            span=_span(doc, e.start_char, e.end_char),
-            label=e.label_,
+            span=_span(index.text, e.start_char, e.end_char),
+            label=e.label,
             name=re.sub(r"^the\s+", "", e.text, flags=re.IGNORECASE),
         )
-        for e in doc.ents
-        if e.label_ in labels and start <= e.start_char and e.end_char <= end
+        for e in index.ents
+        if e.label in labels and start <= e.start_char and e.end_char <= end
     ]
 
 
@@ -329,6 +360,49 @@ def _stance(content: str, cue_lemma: str | None, negated_cue: bool) -> Stance:
     return Stance.ASSERTED
 
 
+class _DocIndex:
+    """What every claim of one document reads: the text, the entities and the token offsets.
+
+    spaCy rebuilds `Doc.text` and `Doc.ents` from the tokens on every access, which costs more
+    than the rules themselves when done per claim."""
+
+    def __init__(self, doc: spacy.tokens.Doc) -> None:
+        self.doc = doc
+        self.text = doc.text
+        self.ents = [_Ent(e, e.start_char, e.end_char, e.label_, e.text) for e in doc.ents]
+        self.covered = {i for e in self.ents for i in range(e.span.start, e.span.end)}
+        self.token_starts = [t.idx for t in doc]
+
+
+class DocNormaliser:
+    """`normalise` for many spans of one parsed document, reading the document once."""
+
+    def __init__(self, doc: spacy.tokens.Doc) -> None:
+        self._index = _DocIndex(doc)
+
+    def run(
+        self,
+        start: int,
+        end: int,
+        *,
+        cue_lemma: str | None,
+        published_at: datetime | None,
+        negated_cue: bool = False,
+    ) -> Normalised:
+        """Extract values from doc.text[start:end]; never raises on odd text or offsets."""
+        index = self._index
+        text = index.text
+        start, end = max(0, start), min(len(text), end)
+        end = max(start, end)
+        return Normalised(
+            quantities=_quantities(index, start, end),
+            times=_times(index, start, end, published_at),
+            places=_mentions(index, start, end, PLACE_LABELS),
+            actors=_mentions(index, start, end, ACTOR_LABELS),
+            stance=_stance(text[start:end], cue_lemma, negated_cue),
+        )
+
+
 def normalise(
     doc: spacy.tokens.Doc,
     start: int,
@@ -339,12 +413,6 @@ def normalise(
     negated_cue: bool = False,
 ) -> Normalised:
     """Extract values from doc.text[start:end]; never raises on odd text or offsets."""
-    start, end = max(0, start), min(len(doc.text), end)
-    end = max(start, end)
-    return Normalised(
-        quantities=_quantities(doc, start, end),
-        times=_times(doc, start, end, published_at),
-        places=_mentions(doc, start, end, PLACE_LABELS),
-        actors=_mentions(doc, start, end, ACTOR_LABELS),
-        stance=_stance(doc.text[start:end], cue_lemma, negated_cue),
+    return DocNormaliser(doc).run(
+        start, end, cue_lemma=cue_lemma, published_at=published_at, negated_cue=negated_cue
     )

@@ -90,7 +90,7 @@ class ClaimantResolver:
         if att.speaker is None or att.speaker_head is None:
             return Claimant(name="unnamed source", type=EntityType.UNKNOWN, anonymous=True)
         start, end = att.speaker
-        mention = Span(start=start, end=end, text=doc.text[start:end])
+        mention = Span(start=start, end=end, text=ctx.text[start:end])
         head = doc[att.speaker_head]
         # the head of the speaker phrase may be a conjunct or inside; use the phrase's root
         lower = head.lower_
@@ -175,7 +175,7 @@ class ClaimantResolver:
         lex = self.lexicon
         head_lemma = head.lemma_.lower()
         phrase = doc[head.left_edge.i : head.i + 1]
-        ents = [e for e in doc.ents if e.start >= phrase.start and e.end <= head.i + 1]
+        ents = [e for e in ctx.ents if e.start >= phrase.start and e.end <= head.i + 1]
         persons = [e for e in ents if e.label_ == "PERSON" and e.start <= head.i < e.end]
         # a document speaks for its issuer
         if head_lemma in lex.statement_nouns:
@@ -257,14 +257,15 @@ class _DocContext:
         self.doc = doc
         self.lexicon = lexicon
         self.text = doc.text
+        self.ents = doc.ents  # spaCy rebuilds the tuple on every access
         self.named = [
             _Named(_clean_name(e.text), self.entity_type(e), e.start_char, e.end_char)
-            for e in doc.ents
+            for e in self.ents
             if e.label_ in ENTITY_TYPES and not e.text.islower()
         ]
         self.acronyms: dict[str, str] = {}
         for m in re.finditer(
-            r"((?:[A-Z][\w.\-’']*\s+){1,8}?)\(([A-Z][A-Z0-9&\-]{1,9})\)", doc.text
+            r"((?:[A-Z][\w.\-’']*\s+){1,8}?)\(([A-Z][A-Z0-9&\-]{1,9})\)", self.text
         ):
             long = _clean_name(m.group(1))
             self.acronyms[long.lower()] = m.group(2)
@@ -273,6 +274,7 @@ class _DocContext:
             t.text for t in doc if t.pos_ == "PROPN" or ACRONYM_RE.match(t.text) is not None
         )
         self._descriptions: dict[str, str | None] = {}
+        self._lemmas: list[str] | None = None
 
     def entity_type(self, ent: SpacySpan) -> EntityType:
         """The small model tags "Captain Ilse Varga" ORG; a leading title means a person."""
@@ -321,7 +323,7 @@ class _DocContext:
             if child.dep_ in {"compound", "nmod"} and (
                 ACRONYM_RE.match(child.text) or child.ent_type_ == "ORG"
             ):
-                ent = next((e for e in self.doc.ents if e.start <= child.i < e.end), None)
+                ent = next((e for e in self.ents if e.start <= child.i < e.end), None)
                 return self.acronym_alias(_clean_name(ent.text if ent is not None else child.text))
         for left in head.subtree:
             if left.i >= head.i:
@@ -339,15 +341,20 @@ class _DocContext:
         """The most prominent proper name used with this head noun anywhere in the document."""
         if head_lemma in self._descriptions:
             return self._descriptions[head_lemma]
+        doc = self.doc
+        if self._lemmas is None:  # read once per document, not once per head noun
+            self._lemmas = [t.lemma_.lower() for t in doc]
+        same = [i for i, lemma in enumerate(self._lemmas) if lemma == head_lemma]
         candidates: list[str] = []
-        for token in self.doc:
-            if token.lemma_.lower() == head_lemma and token.pos_ == "NOUN":
+        for i in same:
+            token = doc[i]
+            if token.pos_ == "NOUN":
                 named = self.named_modifier(token)
                 if named is not None:
                     candidates.append(named)
         if not candidates:
             # the parser splits forms like "the CMA ex-rebels"; read them off the text instead
-            forms = {t.text.lower() for t in self.doc if t.lemma_.lower() == head_lemma}
+            forms = {doc[i].text.lower() for i in same}
             for form in forms:
                 pattern = rf"\b([A-Z][A-Z0-9&]{{1,9}})\s+(?:[\w]+-|[\w]+\s+)?{re.escape(form)}\b"
                 candidates += [
