@@ -16,7 +16,7 @@ from claims.attribution import AttributionFinder, RawAttribution
 from claims.lexicon import Lexicon, load_lexicon
 from claims.models import Claim, Claimant, ClaimKind, Document, EntityType, Span
 from claims.nlp import DEFAULT_SPACY_MODEL, load_spacy
-from claims.normalise import DocNormaliser
+from claims.normalise import DocNormaliser, Normalised
 from claims.resolve import ClaimantResolver
 
 MIN_UNATTRIBUTED_WORDS = 4
@@ -104,15 +104,6 @@ class Extractor:
         raw: RawAttribution,
         claimant: Claimant,
     ) -> Claim:
-        text = document.text
-
-        def span(pair: tuple[int, int] | None) -> Span | None:
-            if pair is None:
-                return None
-            return Span(start=pair[0], end=pair[1], text=text[pair[0] : pair[1]])
-
-        content = span(raw.content)
-        assert content is not None
         norm = normaliser.run(
             raw.content[0],
             raw.content[1],
@@ -120,19 +111,8 @@ class Extractor:
             published_at=document.published_at,
             negated_cue=raw.negated,
         )
-        return Claim(
-            id=claim_id(document.id, raw.content, raw.speaker, raw.cue),
-            document_id=document.id,
-            speaker=span(raw.speaker),
-            cue=span(raw.cue),
-            content=content,
-            kind=raw.kind,
-            claimant=claimant,
-            stance=norm.stance,
-            quantities=norm.quantities,
-            times=norm.times,
-            places=norm.places,
-            actors=norm.actors,
+        return _build_claim(
+            document, raw.content, norm, raw.kind, claimant, speaker=raw.speaker, cue=raw.cue
         )
 
     def _unattributed(
@@ -170,23 +150,42 @@ class Extractor:
             if not _is_declarative(sent.root):
                 continue
             norm = normaliser.run(start, end, cue_lemma=None, published_at=document.published_at)
-            out.append(
-                Claim(
-                    id=claim_id(document.id, (start, end), None),
-                    document_id=document.id,
-                    speaker=None,
-                    cue=None,
-                    content=Span(start=start, end=end, text=text[start:end]),
-                    kind=ClaimKind.UNATTRIBUTED,
-                    claimant=claimant,
-                    stance=norm.stance,
-                    quantities=norm.quantities,
-                    times=norm.times,
-                    places=norm.places,
-                    actors=norm.actors,
-                )
-            )
+            out.append(_build_claim(document, (start, end), norm, ClaimKind.UNATTRIBUTED, claimant))
         return out
+
+
+def _build_claim(
+    document: Document,
+    content: tuple[int, int],
+    norm: Normalised,
+    kind: ClaimKind,
+    claimant: Claimant,
+    *,
+    speaker: tuple[int, int] | None = None,
+    cue: tuple[int, int] | None = None,
+) -> Claim:
+    """One place that turns spans and normalised values into a `Claim` (ids included)."""
+    text = document.text
+
+    def span(pair: tuple[int, int] | None) -> Span | None:
+        return None if pair is None else Span(start=pair[0], end=pair[1], text=text[slice(*pair)])
+
+    body = span(content)
+    assert body is not None
+    return Claim(
+        id=claim_id(document.id, content, speaker, cue),
+        document_id=document.id,
+        speaker=span(speaker),
+        cue=span(cue),
+        content=body,
+        kind=kind,
+        claimant=claimant,
+        stance=norm.stance,
+        quantities=norm.quantities,
+        times=norm.times,
+        places=norm.places,
+        actors=norm.actors,
+    )
 
 
 def _is_declarative(root: Token) -> bool:
