@@ -1,8 +1,9 @@
 """An approximate-nearest-neighbour index (faiss HNSW) over one model's claim vectors, persisted
 beside the database and rebuilt from it when missing or stale.
 
-Below `ANN_MIN` vectors an exact matrix product is as fast and has perfect recall, so no index is
-built. Above it, HNSW answers in well under a millisecond; its candidates are re-scored exactly, so
+Below `ANN_MIN` vectors an exact matrix product is fast enough (100k × 384: a few ms per query,
+measured in benchmarks/test_bench_api.py) and has perfect recall, so no index is built; building
+HNSW over 100k vectors costs ~100 s on two cores, which only pays off far beyond that. Above it, HNSW answers in well under a millisecond; its candidates are re-scored exactly, so
 scores are true cosines. The file is only a cache: a sidecar records a hash of the ids it was built
 from, and any mismatch with the database (a crash, another process's writes) means rebuild.
 """
@@ -19,9 +20,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-ANN_MIN = 20_000
-HNSW_LINKS = 32
-EF_CONSTRUCTION = 80
+ANN_MIN = 250_000
+HNSW_LINKS = 16
+EF_CONSTRUCTION = 40
 EF_SEARCH = 128
 
 log = logging.getLogger(__name__)

@@ -27,22 +27,23 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-import numpy as np
 import psycopg
 from psycopg.types.json import Json
 
 from claims.models import Claim, Document, Incident
 from claims.store.base import (
-    ClaimFilters,
-    DocumentConflictError,
     DocumentNotFoundError,
     InvalidDatabaseURLError,
-    SearchHit,
-    StoredDocument,
     StoreError,
     Vectors,
 )
-from claims.store.sqlite import _content_hash, _VectorIndex
+from claims.store.common import (
+    Dialect,
+    SQLClaimStoreMixin,
+    VectorIndex,
+    content_hash,
+    unit_rows,
+)
 
 SCHEMA_VERSION = 1
 
@@ -133,6 +134,26 @@ def _utc(moment: datetime) -> datetime:
         return (datetime.max if moment.year > 1 else datetime.min).replace(tzinfo=UTC)
 
 
+def _any_of(column: str, values: list[str]) -> tuple[str, list[Any]]:
+    return f"{column} = ANY(%s)", [values]
+
+
+_DIALECT = Dialect(
+    mark="%s",
+    errors=(psycopg.Error,),
+    moment=_utc,
+    now=lambda: datetime.now(UTC),
+    read_time=lambda moment: moment.astimezone(UTC),
+    any_of=_any_of,
+    claimant_column="claimant_key",
+    outlet_column="outlet_key",
+    incident_order="revision",
+    key=_key,
+    unkey=_unkey,
+    fold=_folded,
+)
+
+
 def _redacted(url: str) -> str:
     return re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", url)
 
@@ -148,7 +169,7 @@ def _libpq_url(url: str) -> str:
     return f"postgresql://{rest}"
 
 
-class PostgresClaimStore:
+class PostgresClaimStore(SQLClaimStoreMixin):
     """`ClaimStore` over one PostgreSQL database, safe to share between the API's worker threads.
 
     One connection guarded by a lock, like the SQLite backend: the API's threads share one copy of
@@ -156,11 +177,13 @@ class PostgresClaimStore:
     transaction. A connection the server dropped is replaced on the next call.
     """
 
+    _dialect = _DIALECT
+
     def __init__(self, url: str) -> None:
         self.url = url
         self._conninfo = _libpq_url(url)
         self._lock = threading.RLock()
-        self._indexes: dict[str, _VectorIndex] = {}
+        self._indexes: dict[str, VectorIndex] = {}
         self._generation: int | None = None
         self._closed = False
         self._conn = self._connect()
@@ -236,75 +259,24 @@ class PostgresClaimStore:
     def add_document(
         self, document: Document, claims: list[Claim], vectors: Vectors, model_name: str
     ) -> bool:
-        matrix = np.asarray(vectors, dtype=np.float32)
-        if matrix.ndim != 2 or matrix.shape[0] != len(claims):
-            raise ValueError(f"expected {len(claims)} vectors, got an array of {matrix.shape}")
-        if any(c.document_id != document.id for c in claims):
-            raise ValueError(f"every claim must belong to document {document.id!r}")
-        norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-        matrix = (matrix / np.where(norms == 0, 1, norms)).astype(np.float32)
-        content_hash = _content_hash(document.text)
-        doc_key = _key(document.id)
-        model_key = _key(model_name)
+        matrix = unit_rows(document, claims, vectors)
+        text_hash = content_hash(document.text)
         stored = False
         try:
             with self._lock:
                 with self._transaction() as db:
                     generation = self._bump(db)  # also serialises concurrent ingests
-                    row = db.execute(
-                        "SELECT content_hash FROM documents WHERE id = %s", (doc_key,)
-                    ).fetchone()
-                    if row is not None:
-                        if row[0] != content_hash:
-                            raise DocumentConflictError(
-                                f"document id {document.id!r} is already stored with other text"
-                            )
+                    if self._stored_already(db, document, text_hash):
                         raise psycopg.Rollback()  # nothing written, the generation stays
-                    db.execute(
-                        "INSERT INTO documents (id, content_hash, outlet_key, published_at,"
-                        " ingested_at, claim_count, body) VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                        (
-                            doc_key,
-                            content_hash,
-                            _folded(document.outlet) if document.outlet is not None else None,
-                            _utc(document.published_at) if document.published_at else None,
-                            datetime.now(UTC),
-                            len(claims),
-                            document.model_dump_json(),
-                        ),
-                    )
                     with db.cursor() as cur:
-                        cur.executemany(
-                            "INSERT INTO claims (id, document_id, position, claimant_key, kind,"
-                            " stance, body) VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                            [
-                                (
-                                    _key(c.id),
-                                    doc_key,
-                                    i,
-                                    _folded(c.claimant.name),
-                                    c.kind.value,
-                                    c.stance.value,
-                                    c.model_dump_json(),
-                                )
-                                for i, c in enumerate(claims)
-                            ],
-                        )
-                        cur.executemany(
-                            "INSERT INTO vectors (claim_id, model_name, dim, vector)"
-                            " VALUES (%s, %s, %s, %s)",
-                            [
-                                (_key(c.id), model_key, matrix.shape[1], row_.tobytes())
-                                for c, row_ in zip(claims, matrix, strict=True)
-                            ],
-                        )
+                        self._insert_document(cur, document, claims, matrix, model_name, text_hash)
                     stored = True
                 if stored:
                     # Only after COMMIT: if nobody else wrote since our cache was current, keep
                     # the matrix in step; otherwise the next search reloads.
                     if self._generation == generation - 1:
                         self._generation = generation
-                        index = self._indexes.get(model_key)
+                        index = self._indexes.get(_key(model_name))
                         if index is not None and claims:
                             index.append([_key(c.id) for c in claims], matrix)
                     else:
@@ -313,20 +285,6 @@ class PostgresClaimStore:
         except psycopg.Error as exc:
             raise StoreError(f"ingest of {document.id!r} failed, nothing stored: {exc}") from exc
         return stored
-
-    def get_document(self, document_id: str) -> StoredDocument | None:
-        rows = self._read(
-            "SELECT body, claim_count, ingested_at FROM documents WHERE id = %s",
-            (_key(document_id),),
-        )
-        if not rows:
-            return None
-        body, count, ingested_at = rows[0]
-        return StoredDocument(
-            document=Document.model_validate_json(body),
-            claim_count=count,
-            ingested_at=ingested_at.astimezone(UTC),
-        )
 
     def delete_document(self, document_id: str) -> bool:
         try:
@@ -346,73 +304,7 @@ class PostgresClaimStore:
             raise StoreError(f"delete of {document_id!r} failed: {exc}") from exc
         return bool(deleted)
 
-    def document_claims(self, document_id: str) -> list[Claim]:
-        rows = self._read(
-            "SELECT body FROM claims WHERE document_id = %s ORDER BY position",
-            (_key(document_id),),
-        )
-        return [Claim.model_validate_json(r[0]) for r in rows]
-
-    def list_claims(
-        self, filters: ClaimFilters, offset: int = 0, limit: int = 50
-    ) -> tuple[list[Claim], int]:
-        if offset < 0 or limit < 0:
-            raise ValueError("offset and limit must be 0 or more")
-        where: list[str] = []
-        params: list[Any] = []
-        if filters.claimant is not None:
-            where.append("c.claimant_key = %s")
-            params.append(_folded(filters.claimant))
-        if filters.outlet is not None:
-            where.append("d.outlet_key = %s")
-            params.append(_folded(filters.outlet))
-        if filters.document_id is not None:
-            where.append("c.document_id = %s")
-            params.append(_key(filters.document_id))
-        if filters.since is not None:
-            where.append("d.published_at >= %s")
-            params.append(_utc(filters.since))
-        if filters.until is not None:
-            where.append("d.published_at <= %s")
-            params.append(_utc(filters.until))
-        if filters.kind is not None:
-            where.append("c.kind = %s")
-            params.append(filters.kind.value)
-        clause = f"WHERE {' AND '.join(where)}" if where else ""
-        base = f"FROM claims c JOIN documents d ON d.id = c.document_id {clause}"
-        with self._lock:
-            total = int(self._read(f"SELECT COUNT(*) {base}", params)[0][0])
-            rows = self._read(
-                f"SELECT c.body {base} ORDER BY d.seq, c.position LIMIT %s OFFSET %s",
-                [*params, limit, offset],
-            )
-        return [Claim.model_validate_json(r[0]) for r in rows], total
-
-    def search(self, vector: Vectors, k: int, model_name: str) -> list[SearchHit]:
-        query = np.asarray(vector, dtype=np.float32).reshape(-1)
-        norm = float(np.linalg.norm(query))
-        if k <= 0 or norm == 0.0:
-            return []
-        query = query / norm
-        with self._lock:
-            index = self._index(_key(model_name))
-            if not index.ids:
-                return []
-            if index.matrix.shape[1] != query.shape[0]:
-                raise ValueError(
-                    f"query has {query.shape[0]} dimensions, {model_name!r} vectors have "
-                    f"{index.matrix.shape[1]}"
-                )
-            top, scores = index.top(query, k)
-            ids = [index.ids[i] for i in top]
-            bodies = dict(self._read("SELECT id, body FROM claims WHERE id = ANY(%s)", (ids,)))
-        return [
-            SearchHit(Claim.model_validate_json(bodies[i]), float(s))
-            for i, s in zip(ids, scores, strict=True)
-            if i in bodies
-        ]
-
-    def _index(self, model_key: str) -> _VectorIndex:
+    def _index(self, model_key: str) -> VectorIndex:
         """The model's vector matrix, reloaded when another connection has changed vectors."""
         rows = self._read("SELECT generation FROM store_state WHERE id = 1")
         generation = int(rows[0][0]) if rows else None
@@ -426,12 +318,7 @@ class PostgresClaimStore:
                 ' ORDER BY claim_id COLLATE "C"',
                 (model_key,),
             )
-            dims = {r[1] for r in rows}
-            if len(dims) > 1:
-                raise StoreError(f"vectors of different dimensions {sorted(dims)} for one model")
-            dim = dims.pop() if dims else 0
-            matrix = np.frombuffer(b"".join(bytes(r[2]) for r in rows), dtype=np.float32)
-            index = _VectorIndex([r[0] for r in rows], matrix.reshape(len(rows), dim).copy())
+            index = VectorIndex.from_rows(rows)
             self._indexes[model_key] = index
         index.compact()
         return index
@@ -500,46 +387,8 @@ class PostgresClaimStore:
         except psycopg.Error as exc:
             raise StoreError(f"storing incident {incident.id!r} failed: {exc}") from exc
 
-    def get_incident(self, incident_id: str) -> Incident | None:
-        rows = self._read("SELECT body FROM incidents WHERE id = %s", (_key(incident_id),))
-        return Incident.model_validate_json(rows[0][0]) if rows else None
-
-    def incident_of_document(self, document_id: str) -> str | None:
-        rows = self._read(
-            "SELECT incident_id FROM incident_documents WHERE document_id = %s",
-            (_key(document_id),),
-        )
-        return _unkey(rows[0][0]) if rows else None
-
-    def list_incidents(self, offset: int = 0, limit: int = 50) -> tuple[list[Incident], int]:
-        if offset < 0 or limit < 0:
-            raise ValueError("offset and limit must be 0 or more")
-        with self._lock:
-            total = int(self._read("SELECT COUNT(*) FROM incidents")[0][0])
-            rows = self._read(
-                "SELECT body FROM incidents ORDER BY revision DESC LIMIT %s OFFSET %s",
-                (limit, offset),
-            )
-        return [Incident.model_validate_json(r[0]) for r in rows], total
-
-    def delete_incident(self, incident_id: str) -> bool:
-        try:
-            with self._transaction() as db:
-                deleted = db.execute(
-                    "DELETE FROM incidents WHERE id = %s", (_key(incident_id),)
-                ).rowcount
-        except psycopg.Error as exc:
-            raise StoreError(f"delete of incident {incident_id!r} failed: {exc}") from exc
-        return bool(deleted)
-
     def close(self) -> None:
         with self._lock:
             self._indexes.clear()
             self._closed = True
             self._conn.close()
-
-    def __enter__(self) -> PostgresClaimStore:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()

@@ -14,7 +14,6 @@ and deleting a document drops its membership and profile by cascade.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import sqlite3
@@ -25,19 +24,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import numpy.typing as npt
-
 from claims.models import Claim, Document, Incident
-from claims.store.ann import ANN_MIN, AnnIndex
-from claims.store.base import (
-    ClaimFilters,
-    DocumentConflictError,
-    DocumentNotFoundError,
-    SearchHit,
-    StoredDocument,
-    StoreError,
-    Vectors,
+from claims.store.ann import ANN_MIN as ANN_MIN  # tests lower it here; the index reads ann's
+from claims.store.base import DocumentNotFoundError, StoreError, Vectors
+from claims.store.common import (
+    Dialect,
+    SQLClaimStoreMixin,
+    VectorIndex,
+    content_hash,
+    unit_rows,
 )
 
 SCHEMA_VERSION = 2  # 2: document profiles and incidents
@@ -110,74 +105,36 @@ def _chunks(items: list[str], size: int = 500) -> Iterable[list[str]]:
         yield items[start : start + size]
 
 
-def _content_hash(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+def _any_of(column: str, values: list[str]) -> tuple[str, list[Any]]:
+    return f"{column} IN ({','.join('?' * len(values))})", values
 
 
-class _VectorIndex:
-    """All vectors of one model as one matrix; appends are batched until the next search.
-
-    From `ANN_MIN` vectors on, an HNSW index (persisted at `ann_path` when given) proposes
-    candidates that are re-scored exactly against the matrix."""
-
-    def __init__(self, ids: list[str], matrix: Vectors, ann_path: Path | None = None) -> None:
-        self.ids = ids
-        self.matrix = matrix
-        self._pending: list[tuple[list[str], Vectors]] = []
-        self.ann_path = ann_path
-        self.ann: AnnIndex | None = None
-
-    def top(self, query: Vectors, k: int) -> tuple[npt.NDArray[np.int64], Vectors]:
-        """Row indices of the k best rows, best first, with their exact cosine scores."""
-        self.compact()
-        if len(self.ids) >= ANN_MIN:
-            if self.ann is None:
-                self.ann = AnnIndex(self.ids, self.matrix, self.ann_path)
-            rows = self.ann.candidates(query, max(k, 4 * k))
-            scores = self.matrix[rows] @ query
-            order = np.argsort(-scores, kind="stable")[:k]
-            return rows[order], scores[order]
-        scores = self.matrix @ query
-        k = min(k, len(self.ids))
-        top = np.argpartition(-scores, k - 1)[:k]
-        top = top[np.argsort(-scores[top], kind="stable")]
-        return top.astype(np.int64), scores[top]
-
-    def save(self) -> None:
-        if self.ann is not None:
-            self.ann.save()
-
-    def append(self, ids: list[str], matrix: Vectors) -> None:
-        self._pending.append((ids, matrix))
-
-    def compact(self) -> None:
-        if self._pending:
-            dims = {m.shape[1] for _, m in self._pending} | (
-                {self.matrix.shape[1]} if self.ids else set()
-            )
-            if len(dims) > 1:
-                raise StoreError(f"vectors of different dimensions {sorted(dims)} for one model")
-            parts = ([self.matrix] if self.ids else []) + [m for _, m in self._pending]
-            new_ids = [i for ids, _ in self._pending for i in ids]
-            self.ids = self.ids + new_ids
-            self.matrix = np.ascontiguousarray(np.concatenate(parts), dtype=np.float32)
-            if self.ann is not None:
-                added = np.concatenate([m for _, m in self._pending])
-                self.ann.add(new_ids, added, self.ids)
-            self._pending.clear()
+_DIALECT = Dialect(
+    mark="?",
+    errors=(sqlite3.Error,),
+    moment=_sortable,
+    now=lambda: datetime.now(UTC).isoformat(),
+    read_time=datetime.fromisoformat,
+    any_of=_any_of,
+    claimant_column="claimant",  # COLLATE NOCASE does the folding
+    outlet_column="outlet",
+    incident_order="updated_seq",
+)
 
 
-class SQLiteClaimStore:
+class SQLiteClaimStore(SQLClaimStoreMixin):
     """`ClaimStore` over one SQLite file, safe to share between the API's worker threads.
 
     One connection guarded by a lock: SQLite serialises writers anyway, and the API's threads
     would otherwise each need their own connection and their own copy of the vector matrix.
     """
 
+    _dialect = _DIALECT
+
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
         self._lock = threading.RLock()
-        self._indexes: dict[str, _VectorIndex] = {}
+        self._indexes: dict[str, VectorIndex] = {}
         try:
             if self.path != ":memory:":
                 Path(self.path).expanduser().parent.mkdir(parents=True, exist_ok=True)
@@ -231,63 +188,14 @@ class SQLiteClaimStore:
     def add_document(
         self, document: Document, claims: list[Claim], vectors: Vectors, model_name: str
     ) -> bool:
-        matrix = np.asarray(vectors, dtype=np.float32)
-        if matrix.ndim != 2 or matrix.shape[0] != len(claims):
-            raise ValueError(f"expected {len(claims)} vectors, got an array of {matrix.shape}")
-        if any(c.document_id != document.id for c in claims):
-            raise ValueError(f"every claim must belong to document {document.id!r}")
-        norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-        matrix = (matrix / np.where(norms == 0, 1, norms)).astype(np.float32)
-        content_hash = _content_hash(document.text)
+        matrix = unit_rows(document, claims, vectors)
+        text_hash = content_hash(document.text)
         try:
             with self._lock:
                 with self._transaction() as db:
-                    row = db.execute(
-                        "SELECT content_hash FROM documents WHERE id = ?", (document.id,)
-                    ).fetchone()
-                    if row is not None:
-                        if row[0] != content_hash:
-                            raise DocumentConflictError(
-                                f"document id {document.id!r} is already stored with other text"
-                            )
+                    if self._stored_already(db, document, text_hash):
                         return False
-                    db.execute(
-                        "INSERT INTO documents (id, content_hash, outlet, published_at,"
-                        " ingested_at, claim_count, body) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        (
-                            document.id,
-                            content_hash,
-                            document.outlet,
-                            _sortable(document.published_at) if document.published_at else None,
-                            datetime.now(UTC).isoformat(),
-                            len(claims),
-                            document.model_dump_json(),
-                        ),
-                    )
-                    db.executemany(
-                        "INSERT INTO claims (id, document_id, position, claimant, kind, stance,"
-                        " body) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        [
-                            (
-                                c.id,
-                                document.id,
-                                i,
-                                c.claimant.name,
-                                c.kind.value,
-                                c.stance.value,
-                                c.model_dump_json(),
-                            )
-                            for i, c in enumerate(claims)
-                        ],
-                    )
-                    db.executemany(
-                        "INSERT INTO vectors (claim_id, model_name, dim, vector)"
-                        " VALUES (?, ?, ?, ?)",
-                        [
-                            (c.id, model_name, matrix.shape[1], row_.tobytes())
-                            for c, row_ in zip(claims, matrix, strict=True)
-                        ],
-                    )
+                    self._insert_document(db, document, claims, matrix, model_name, text_hash)
                 # Only after COMMIT, and our own commits leave `data_version` unchanged:
                 # keep the matrix in step here.
                 index = self._indexes.get(model_name)
@@ -296,19 +204,6 @@ class SQLiteClaimStore:
         except sqlite3.Error as exc:
             raise StoreError(f"ingest of {document.id!r} failed, nothing stored: {exc}") from exc
         return True
-
-    def get_document(self, document_id: str) -> StoredDocument | None:
-        rows = self._read(
-            "SELECT body, claim_count, ingested_at FROM documents WHERE id = ?", (document_id,)
-        )
-        if not rows:
-            return None
-        body, count, ingested_at = rows[0]
-        return StoredDocument(
-            document=Document.model_validate_json(body),
-            claim_count=count,
-            ingested_at=datetime.fromisoformat(ingested_at),
-        )
 
     def delete_document(self, document_id: str) -> bool:
         try:
@@ -321,77 +216,11 @@ class SQLiteClaimStore:
             raise StoreError(f"delete of {document_id!r} failed: {exc}") from exc
         return bool(deleted)
 
-    def document_claims(self, document_id: str) -> list[Claim]:
-        rows = self._read(
-            "SELECT body FROM claims WHERE document_id = ? ORDER BY position", (document_id,)
-        )
-        return [Claim.model_validate_json(r[0]) for r in rows]
-
-    def list_claims(
-        self, filters: ClaimFilters, offset: int = 0, limit: int = 50
-    ) -> tuple[list[Claim], int]:
-        if offset < 0 or limit < 0:
-            raise ValueError("offset and limit must be 0 or more")
-        where: list[str] = []
-        params: list[Any] = []
-        if filters.claimant is not None:
-            where.append("c.claimant = ?")
-            params.append(filters.claimant)
-        if filters.outlet is not None:
-            where.append("d.outlet = ?")
-            params.append(filters.outlet)
-        if filters.document_id is not None:
-            where.append("c.document_id = ?")
-            params.append(filters.document_id)
-        if filters.since is not None:
-            where.append("d.published_at >= ?")
-            params.append(_sortable(filters.since))
-        if filters.until is not None:
-            where.append("d.published_at <= ?")
-            params.append(_sortable(filters.until))
-        if filters.kind is not None:
-            where.append("c.kind = ?")
-            params.append(filters.kind.value)
-        clause = f"WHERE {' AND '.join(where)}" if where else ""
-        base = f"FROM claims c JOIN documents d ON d.id = c.document_id {clause}"
-        with self._lock:
-            total = int(self._read(f"SELECT COUNT(*) {base}", params)[0][0])
-            rows = self._read(
-                f"SELECT c.body {base} ORDER BY d.seq, c.position LIMIT ? OFFSET ?",
-                [*params, limit, offset],
-            )
-        return [Claim.model_validate_json(r[0]) for r in rows], total
-
-    def search(self, vector: Vectors, k: int, model_name: str) -> list[SearchHit]:
-        query = np.asarray(vector, dtype=np.float32).reshape(-1)
-        norm = float(np.linalg.norm(query))
-        if k <= 0 or norm == 0.0:
-            return []
-        query = query / norm
-        with self._lock:
-            index = self._index(model_name)
-            if not index.ids:
-                return []
-            if index.matrix.shape[1] != query.shape[0]:
-                raise ValueError(
-                    f"query has {query.shape[0]} dimensions, {model_name!r} vectors have "
-                    f"{index.matrix.shape[1]}"
-                )
-            top, scores = index.top(query, k)
-            ids = [index.ids[i] for i in top]
-            marks = ",".join("?" * len(ids))
-            bodies = dict(self._read(f"SELECT id, body FROM claims WHERE id IN ({marks})", ids))
-        return [
-            SearchHit(Claim.model_validate_json(bodies[i]), float(s))
-            for i, s in zip(ids, scores, strict=True)
-            if i in bodies
-        ]
-
     def _current_data_version(self) -> int:
         with self._lock:
             return int(self._db.execute("PRAGMA data_version").fetchone()[0])
 
-    def _index(self, model_name: str) -> _VectorIndex:
+    def _index(self, model_name: str) -> VectorIndex:
         """The model's vector matrix, reloaded when another connection has committed."""
         version = self._current_data_version()
         if version != self._data_version:
@@ -402,14 +231,7 @@ class SQLiteClaimStore:
             rows = self._read(
                 "SELECT claim_id, dim, vector FROM vectors WHERE model_name = ?", (model_name,)
             )
-            dims = {r[1] for r in rows}
-            if len(dims) > 1:
-                raise StoreError(f"vectors of different dimensions {sorted(dims)} for one model")
-            dim = dims.pop() if dims else 0
-            matrix = np.empty((len(rows), dim), dtype=np.float32)
-            for i, r in enumerate(rows):
-                matrix[i] = np.frombuffer(r[2], dtype=np.float32)
-            index = _VectorIndex([r[0] for r in rows], matrix, self._ann_path(model_name))
+            index = VectorIndex.from_rows(rows, self._ann_path(model_name))
             self._indexes[model_name] = index
         index.compact()
         return index
@@ -492,36 +314,6 @@ class SQLiteClaimStore:
         except sqlite3.Error as exc:
             raise StoreError(f"storing incident {incident.id!r} failed: {exc}") from exc
 
-    def get_incident(self, incident_id: str) -> Incident | None:
-        rows = self._read("SELECT body FROM incidents WHERE id = ?", (incident_id,))
-        return Incident.model_validate_json(rows[0][0]) if rows else None
-
-    def incident_of_document(self, document_id: str) -> str | None:
-        rows = self._read(
-            "SELECT incident_id FROM incident_documents WHERE document_id = ?", (document_id,)
-        )
-        return str(rows[0][0]) if rows else None
-
-    def list_incidents(self, offset: int = 0, limit: int = 50) -> tuple[list[Incident], int]:
-        if offset < 0 or limit < 0:
-            raise ValueError("offset and limit must be 0 or more")
-        with self._lock:
-            total = int(self._read("SELECT COUNT(*) FROM incidents")[0][0])
-            rows = self._read(
-                "SELECT body FROM incidents ORDER BY updated_seq DESC LIMIT ? OFFSET ?",
-                (limit, offset),
-            )
-        return [Incident.model_validate_json(r[0]) for r in rows], total
-
-    def delete_incident(self, incident_id: str) -> bool:
-        """Remove the incident and its membership rows; the documents stay."""
-        try:
-            with self._transaction() as db:
-                deleted = db.execute("DELETE FROM incidents WHERE id = ?", (incident_id,)).rowcount
-        except sqlite3.Error as exc:
-            raise StoreError(f"delete of incident {incident_id!r} failed: {exc}") from exc
-        return bool(deleted)
-
     def _ann_path(self, model_name: str) -> Path | None:
         """`claims.db.ann/<model>.faiss` beside the database (none for an in-memory store)."""
         if self.path == ":memory:":
@@ -537,9 +329,3 @@ class SQLiteClaimStore:
                 index.save()
             self._indexes.clear()
             self._db.close()
-
-    def __enter__(self) -> SQLiteClaimStore:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
