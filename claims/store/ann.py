@@ -3,7 +3,8 @@ beside the database and rebuilt from it when missing or stale.
 
 Below `ANN_MIN` vectors an exact matrix product is fast enough (100k × 384: a few ms per query,
 measured in benchmarks/test_bench_api.py) and has perfect recall, so no index is built; building
-HNSW over 100k vectors costs ~100 s on two cores, which only pays off far beyond that. Above it, HNSW answers in well under a millisecond; its candidates are re-scored exactly, so
+HNSW over 100k vectors costs ~100 s on two cores, which only pays off far beyond that.
+Above it, HNSW answers in well under a millisecond; its candidates are re-scored exactly, so
 scores are true cosines. The file is only a cache: a sidecar records a hash of the ids it was built
 from, and any mismatch with the database (a crash, another process's writes) means rebuild.
 """
