@@ -194,6 +194,10 @@ class AttributionFinder:
             return None  # "any company found …" is a generic, not a source
         passive = any(c.dep_ == "auxpass" for c in verb.children)
         agent = self._agent(verb) if passive else None
+        if self._raised_under(verb) is not None:
+            return None  # "X is expected to disclose …": the claim is the expectation's
+        if passive and agent is None and lemma in lex.raising_passives:
+            return self._raising_passive(text, verb, subject, quotes)
         speaker_tok: Token | None
         if passive and lemma != "quote":
             speaker_tok = agent
@@ -205,6 +209,8 @@ class AttributionFinder:
             speaker_tok = None  # impersonal: "it was reported that …"
         if speaker_tok is None and not passive:
             return None
+        if speaker_tok is not None and speaker_tok.lower_ == "that" and speaker_tok.tag_ == "WDT":
+            return None  # "polls that showed …": the relative clause describes, it is not a claim
 
         content = self._content(doc, text, verb, quotes, speaker_tok)
         if content is None:
@@ -218,6 +224,7 @@ class AttributionFinder:
             and kind is ClaimKind.INDIRECT
             and not phrasal
             and not self._has_clausal_complement(verb)
+            and not _names_something(verb)
         ):
             return None
         if c_start < cue_end and c_end > cue_start:
@@ -241,6 +248,44 @@ class AttributionFinder:
             cue_lemma=lemma,
             negated=negated,
             speaker_head=speaker_tok.i if speaker_tok is not None else None,
+        )
+
+    def _raised_under(self, verb: Token) -> Token | None:
+        """The `expected` of `X is expected to <verb>`, when `verb` is its complement."""
+        head = verb.head
+        if (
+            verb.dep_ in {"xcomp", "oprd"}
+            and head is not verb
+            and head.lemma_.lower() in self.lexicon.raising_passives
+            and any(c.dep_ == "auxpass" for c in head.children)
+            and self._agent(head) is None
+            and not any(c.dep_ in SUBJECT_DEPS for c in verb.children)
+        ):
+            return head
+        return None
+
+    def _raising_passive(
+        self, text: str, verb: Token, subject: Token | None, quotes: list[Quote]
+    ) -> RawAttribution | None:
+        """`X is expected to win`, `X is considered the favourite`: a belief with no named holder;
+        the content is the complement (the subject is what it is about, not who holds it)."""
+        if subject is None or subject.dep_ != "nsubjpass" or subject.lower_ == "it":
+            return None
+        comps = [c for c in verb.children if c.dep_ in {"xcomp", "oprd"} and c.i > verb.i]
+        if not comps:
+            return None
+        content = _nonempty(*_extend_to_quotes(text, *_trim(text, *_subtree_span(comps)), quotes))
+        if content is None:
+            return None
+        cue_start, cue_end, negated = self._cue_span(verb)
+        return RawAttribution(
+            speaker=None,
+            cue=(cue_start, cue_end),
+            content=content,
+            kind=_kind(text, content[0], content[1], quotes),
+            cue_lemma=verb.lemma_.lower(),
+            negated=negated,
+            speaker_head=None,
         )
 
     def _speaker_span(self, text: str, head: Token) -> tuple[int, int]:
@@ -619,6 +664,19 @@ def _is_time_or_venue(tok: Token) -> bool:
             for o in objs
         )
     return False
+
+
+def _names_something(verb: Token) -> bool:
+    """`called the plan a disaster`, `called the charges unsubstantiated`: an object and what it is
+    called (an object predicate, or a second noun phrase the parser hung under the first)."""
+    if verb.lemma_.lower() != "call":
+        return False
+    objs = [c for c in verb.children if c.dep_ == "dobj" and c.i > verb.i]
+    if not objs:
+        return False
+    if any(c.dep_ == "oprd" and c.i > objs[0].i for c in verb.children):
+        return True
+    return any(g.dep_ == "dobj" and g.i > objs[0].i for g in objs[0].children)
 
 
 def _nonempty(start: int, end: int) -> tuple[int, int] | None:

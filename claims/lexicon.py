@@ -14,6 +14,7 @@ class Lexicon:
     cognition_verbs: frozenset[str]
     evidence_verbs: frozenset[str]
     needs_complement: frozenset[str]
+    raising_passives: frozenset[str]
     denial_verbs: frozenset[str]
     source_phrases: tuple[tuple[str, ...], ...]
     statement_nouns: frozenset[str]
@@ -39,6 +40,7 @@ def load_lexicon() -> Lexicon:
         cognition_verbs=words("cognition_verbs"),
         evidence_verbs=words("evidence_verbs"),
         needs_complement=words("needs_complement"),
+        raising_passives=words("raising_passives"),
         denial_verbs=words("denial_verbs"),
         source_phrases=tuple(tuple(p.lower().split()) for p in raw["source_phrases"]),
         statement_nouns=words("statement_nouns"),
