@@ -181,6 +181,7 @@ class Comparer:
         copies = wire_copy_groups(members)
         sources = {c.id: source_key(c, copies) for c in claims}
         facts_idx = self._facts(claims)
+        _cited_sources(members, claims, facts_idx, sources)
         relations: list[Relation] = []
         facts: list[FactGroup] = []
         rank = {d.id: i for i, d in enumerate(members)}
@@ -328,6 +329,25 @@ def source_key(claim: Claim, copies: dict[str, str]) -> str:
 
 
 # -- status --
+def _cited_sources(
+    members: Sequence[Document],
+    claims: Sequence[Claim],
+    facts: Sequence[list[int]],
+    sources: dict[str, str],
+) -> None:
+    """"Meridian Press reported that …" repeats what Meridian printed: when the cited outlet's own
+    report has a claim in the same fact, the citing claim has that claim's source, not a new one."""
+    outlets = {_outlet_key(d.outlet): d.id for d in members if d.outlet}
+    for group in facts:
+        for i in group:
+            cited = outlets.get(_outlet_key(claims[i].claimant.name))
+            if cited is None or cited == claims[i].document_id:
+                continue
+            origin = next((claims[j] for j in group if claims[j].document_id == cited), None)
+            if origin is not None:
+                sources[claims[i].id] = sources[origin.id]
+
+
 def _status(relations: Sequence[Relation], independent: int) -> IncidentStatus:
     conflicts = any(r.type is RelationType.CONFLICTS for r in relations)
     agrees = any(r.type is RelationType.CORROBORATES for r in relations)

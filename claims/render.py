@@ -35,7 +35,7 @@ def _incident(incident: Incident, outlets: dict[str, str | None]) -> list[str]:
     ]
     disputed = [f for f in incident.facts if len(f.claim_ids) > 1]
     if disputed:
-        out.append("### Facts reported by more than one source")
+        out.append("### Facts reported more than once")
         for fact in disputed:
             out.append(
                 f"- **{fact.label}** — {fact.status.value}, "

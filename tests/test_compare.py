@@ -77,11 +77,20 @@ def test_compare_no_agreement_claimed_between_disputing_sources(comparison: Comp
 
 def test_compare_incident_status_counts_independent_sources(comparison: Comparison) -> None:
     tarsa, ferry = comparison.incidents
-    assert tarsa.status is IncidentStatus.MIXED  # the attack disputed, the approach corroborated
+    assert tarsa.status is IncidentStatus.CONFLICTING  # nothing is corroborated independently
     assert ferry.status is IncidentStatus.SINGLE_SOURCE
     attack = next(f for f in tarsa.facts if f.status is IncidentStatus.CONFLICTING)
     # the wire story run by two outlets is one source: army and Highland Front, no more
     assert attack.independent_sources == 2
+
+
+def test_compare_one_voice_repeated_is_one_source(comparison: Comparison) -> None:
+    """The army's spokeswoman, the army in the wire story and Harbour citing Meridian's report of
+    her words: one source, however many outlets carry it."""
+    hills = next(f for f in comparison.incidents[0].facts if "hills" in f.label)
+    assert len(hills.claim_ids) == 4
+    assert hills.independent_sources == 1
+    assert hills.status is IncidentStatus.SINGLE_SOURCE
 
 
 def test_compare_provenance_wire_copy_and_citation(comparison: Comparison) -> None:
