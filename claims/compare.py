@@ -275,6 +275,12 @@ class Comparer:
         out: list[Relation] = []
         seen: set[tuple[str, str, str]] = set()
         pair_of: dict[tuple[str, str], tuple[str, str]] = {}
+        # the same words from the same source (wire copies) relate identically: score them once,
+        # which keeps large incidents of syndicated copy from costing a quadratic number of pairs
+        unique: dict[tuple[str, str], Claim] = {}
+        for claim in group:
+            unique.setdefault((sources[claim.id], " ".join(claim.content.text.split())), claim)
+        group = list(unique.values())
         for i, a in enumerate(group):
             for b in group[i + 1 :]:
                 sa, sb = sources[a.id], sources[b.id]
