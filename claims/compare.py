@@ -341,7 +341,7 @@ def _cited_sources(
     facts: Sequence[list[int]],
     sources: dict[str, str],
 ) -> None:
-    """"Meridian Press reported that …" repeats what Meridian printed: when the cited outlet's own
+    """ "Meridian Press reported that …" repeats what Meridian printed: when the cited outlet's own
     report has a claim in the same fact, the citing claim has that claim's source, not a new one."""
     outlets = {_outlet_key(d.outlet): d.id for d in members if d.outlet}
     for group in facts:

@@ -152,16 +152,29 @@ def is_negative_subject(tok: Token) -> bool:
 
 def main_clause_negated(doc: Doc) -> bool:
     """Whether a sentence's main assertion is negated: a `neg` (or a negative subject) on the root,
-    on the clause a reporting root introduces ("Iraq says the woman is NOT his wife"), or a leading
-    "No," ("No, Banksy has not been arrested").
+    on the clause a reporting root introduces ("Iraq says the woman is NOT his wife"), a leading
+    "No," ("No, Banksy has not been arrested"; also after a label: "Fact check: No, ..."), or a
+    headline's dropped copula ("Painting not stolen from museum").
 
     Negations inside modifiers ("had no idea", "there's no way out", "without protection") do not
     count: they do not deny the reported event, which a bag-of-words negation test gets wrong.
     """
-    if len(doc) > 1 and doc[0].lower_ in {"no", "nope"} and doc[1].text in {",", ":", "!", "."}:
-        return True
+    return bool(negated_clauses(doc))
+
+
+def negated_clauses(doc: Doc) -> list[Token]:
+    """The heads of the negated assertions `main_clause_negated` finds: a sentence root when the
+    whole sentence is denied, else the clause under it (a reported or conjoined clause), so that a
+    caller can check what the negation is about ("Council sold the stadium but fans never cared"
+    negates the caring, not the sale)."""
+    out: list[Token] = []
     for sent in doc.sents:
         root = sent.root
+        if any(_leading_no(doc, t.i) for t in sent if t.i + 1 < len(doc)) or any(
+            _copula_dropped_negation(t) for t in sent
+        ):
+            out.append(root)
+            continue
         targets = [root, *(c for c in root.children if c.dep_ in {"ccomp", "xcomp", "conj"})]
         if root.pos_ not in {"VERB", "AUX"}:  # a verbless headline: "Students not in mass graves"
             targets += [
@@ -174,13 +187,40 @@ def main_clause_negated(doc: Doc) -> bool:
             for c in children:
                 infinitive = c.i + 1 < len(doc) and doc[c.i + 1].lower_ == "to"  # "not to give up"
                 if (c.dep_ == "neg" and not infinitive) or is_negative_subject(c):
-                    return True
-        if root.pos_ not in {"VERB", "AUX"} and any(
-            c.dep_ == "neg" and not (c.i + 1 < len(doc) and doc[c.i + 1].lower_ == "to")
-            for c in root.children
-        ):
-            return True
-    return False
+                    out.append(t)
+                    break
+    return out
+
+
+_LABEL_END = frozenset({":", "-", "–", "—", "|"})
+
+
+def _leading_no(doc: Doc, i: int) -> bool:
+    """ "No," opening the headline or its part after a label ("Rumour check: No, ...")."""
+    return (
+        doc[i].lower_ in {"no", "nope"}
+        and doc[i + 1].text in {",", ":", "!", "."}
+        and (i == 0 or doc[i - 1].text in _LABEL_END)
+    )
+
+
+def _copula_dropped_negation(tok: Token) -> bool:
+    """Headlinese drops the copula: "Painting not stolen" is "the painting was not stolen".
+    A "not"/"never" right after a noun (its subject) and before a phrase, not an infinitive ("Four
+    reasons not to give up") nor a contrast ("not only"), in a clause without a subject of its own
+    ("fans never cared" is an ordinary clause)."""
+    doc = tok.doc
+    if tok.lower_ not in {"not", "never"} or tok.dep_ != "neg" or tok.i == 0:
+        return False
+    before = doc[tok.i - 1]
+    after = doc[tok.i + 1] if tok.i + 1 < len(doc) else None
+    return (
+        before.pos_ in {"NOUN", "PROPN"}
+        and not any(c.dep_.startswith("nsubj") for c in tok.head.children)  # a full clause
+        and after is not None
+        and after.lower_ not in {"to", "only", "just", "even"}
+        and after.pos_ in {"ADP", "DET", "VERB", "ADJ", "NOUN", "PROPN", "NUM"}
+    )
 
 
 def singular(word: str) -> str:

@@ -11,8 +11,11 @@ from claims.embed import Vectors
 from claims.evaluation.conflicts import EmergentClaim, FncPair, Headline, score_flags
 from claims.evaluation.conflicts_run import (
     EmergentSettings,
+    _own_negations,
+    _topic_words,
     body_lead,
     headline_stance,
+    negation_about,
     predict_emergent,
     predict_fnc1,
     stance_scores,
@@ -148,3 +151,52 @@ def test_predict_fnc1_labels() -> None:
 
 def test_body_lead_keeps_first_sentences() -> None:
     assert body_lead("One. Two!  Three? Four.", 2) == "One. Two!"
+
+
+def test_own_negations_skip_the_reference_wording() -> None:
+    cues = load_relation_cues()
+    reference = "Fans adopted the chant 'never walk alone' at the final"
+    assert _own_negations("Never walk alone chant spreads to the final", reference, cues) == 0
+    assert _own_negations("Fans did not adopt the chant", reference, cues) == 1
+
+
+def test_negation_about_the_claim(extractor: Extractor) -> None:
+    topic = _topic_words(extractor.nlp("The council is selling the stadium"))
+    aside = extractor.nlp("The council sold the stadium but the fans never cared")
+    denial = extractor.nlp("Council says it did not sell the stadium")
+    assert not negation_about(aside, topic)
+    assert negation_about(denial, topic)
+
+
+@pytest.mark.parametrize(
+    ("headline", "similarity", "expected"),
+    [
+        ("The mayor did not resign", 0.8, "against"),
+        # a negated headline far from the claim denies something else
+        ("The mayor did not resign", 0.2, "for"),
+    ],
+)
+def test_negation_needs_similarity(headline: str, similarity: float, expected: str) -> None:
+    got = headline_stance(
+        headline,
+        "The mayor of Springfield resigned",
+        load_relation_cues(),
+        EmergentSettings(),
+        similarity=similarity,
+        negated=(True, False),
+    )
+    assert got.stance == expected
+
+
+@pytest.mark.parametrize(
+    ("headline", "expected"),
+    [
+        ("Springfield mayor accused of taking bribes", "observing"),
+        ("Springfield mayor says bribe stories are rubbish", "against"),
+    ],
+)
+def test_accusation_hedges_and_debunk_cues(headline: str, expected: str) -> None:
+    got = headline_stance(
+        headline, "The mayor of Springfield took bribes", load_relation_cues(), EmergentSettings()
+    )
+    assert got.stance == expected

@@ -6,7 +6,13 @@ import pytest
 
 from claims.extract import Extractor
 from claims.models import Claim, Document, RelationType
-from claims.relate import RuleRelationScorer, interval, relate_all
+from claims.relate import (
+    RuleRelationScorer,
+    interval,
+    main_clause_negated,
+    negated_clauses,
+    relate_all,
+)
 
 
 @pytest.fixture(scope="session")
@@ -216,6 +222,36 @@ def test_relate_all_unknown_id_raises(scorer: RuleRelationScorer) -> None:
 
 def test_interval_bounds(extractor: Extractor) -> None:
     (c, _) = first_claim(extractor, "At least 24 fighters were killed, officials said.", "a")
-    lo, hi = interval(c.quantities[0], 0.1)
+    bounds = interval(c.quantities[0], 0.1)
+    assert bounds is not None
+    lo, hi = bounds
     assert lo == 24
     assert hi == float("inf")
+
+
+@pytest.mark.parametrize(
+    ("text", "negated"),
+    [
+        ("Council did not sell the stadium", True),
+        ("Council says it did not sell the stadium", True),
+        # headlinese drops the copula: "the painting was not stolen"
+        ("Rare painting not stolen from city museum, police say", True),
+        # "No," after a label
+        ("Fact check: No, the old bridge did not collapse", True),
+        # an infinitive "not to" gives advice, it denies nothing
+        ("Four reasons not to cancel your summer trip", False),
+        ("Council sold the stadium", False),
+    ],
+)
+def test_main_clause_negated(extractor: Extractor, text: str, negated: bool) -> None:
+    assert main_clause_negated(extractor.nlp(text)) is negated
+
+
+def test_negated_clauses_names_the_negated_clause(extractor: Extractor) -> None:
+    (head,) = negated_clauses(
+        extractor.nlp("The council sold the stadium but the fans never cared")
+    )
+    assert head.lower_ == "cared"
+    assert head.dep_ == "conj"
+    (root,) = negated_clauses(extractor.nlp("Council did not sell the stadium"))
+    assert root.dep_ == "ROOT"

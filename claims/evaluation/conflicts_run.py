@@ -7,8 +7,12 @@ the outlet's own: "Lebanon detains wife ...") can be compared with the reference
 `RelationScorer`. Each headline then gets a stance towards the reference:
 
 - ``against``: the headline calls the claim false (debunk/denial cues: "hoax", "fake", "denies"),
-  negates it where the reference does not ("X is NOT dead"), or one of its claims conflicts with a
-  reference claim (numbers, negation, role swap; the scorer's rules);
+  negates it where the reference does not ("X is NOT dead", "Painting not stolen"), or one
+  of its claims conflicts with a reference claim (numbers, negation, role swap; the scorer's
+  rules). A negation counts only when it is about the claim: in the main clause, or in a clause
+  sharing a content word with the reference (`negation_about`); not quoting the reference's own
+  wording (a slogan such as "never walk alone" in the claim, `_own_negations`); and, with an
+  embedder, in a headline close enough to the reference (``negation_min_similarity``);
 - ``observing``: the headline only reports the claim (a question, "reportedly", "claims", "may");
 - ``for``: otherwise.
 
@@ -38,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from spacy.tokens import Doc, Span
 
 from claims.embed import Embedder
 from claims.evaluation.conflicts import (
@@ -54,7 +59,13 @@ from claims.evaluation.conflicts import (
 )
 from claims.extract import Extractor
 from claims.models import Claim, Document, RelationType, Stance
-from claims.relate import RelationCues, RelationScorer, load_relation_cues, main_clause_negated
+from claims.relate import (
+    RelationCues,
+    RelationScorer,
+    load_relation_cues,
+    main_clause_negated,
+    negated_clauses,
+)
 
 # Conflict codes of the scorer that are trusted between a headline and the reference claim. The
 # place/time rules need resolved values that headlines rarely carry, and a short headline's
@@ -149,6 +160,11 @@ class EmergentSettings:
     question_observing: bool = True
     """A question headline ("Is this the world's oldest burger?") only reports the claim."""
     hedge_observing: bool = True
+    negation_min_similarity: float = 0.4
+    """Below this cosine to the reference a negated headline is taken to deny something else (a
+    quoted "I never meant to ..." or "We won't give up ..." under a story about the event), so the
+    negation does not make it ``against``; 0 = off. Needs an embedder (ignored without one). Any
+    value in 0.35-0.5 gave the same development F1; 0.4 is the middle of that plateau."""
     min_similarity: float = 0.0
     """Below this cosine to the reference a headline is ``observing`` (off-topic); 0 = off."""
     min_against: int = 1
@@ -180,6 +196,23 @@ def _plain(text: str) -> str:
     return load_relation_cues().exclusion_re.sub(" ", text)
 
 
+def _own_negations(headline: str, reference: str, cues: RelationCues) -> int:
+    """Negation cues of the headline that do not quote the reference: a negation word with the word
+    after it found in the reference is part of the claim's own wording (fans who "adopted the
+    chant 'never walk alone'"), not a denial of it."""
+    ref = f" {' '.join(_WORD_RE.findall(reference.lower()))} "
+    words = list(_WORD_RE.finditer(headline.lower()))
+    own = 0
+    for m in cues.negation_re.finditer(headline):
+        at = next((i for i, w in enumerate(words) if w.start() <= m.start() < w.end()), None)
+        if at is None or at + 1 >= len(words):
+            own += 1
+            continue
+        if f" {words[at].group(0)} {words[at + 1].group(0)} " not in ref:
+            own += 1
+    return own
+
+
 def headline_stance(
     headline: str,
     reference: str,
@@ -204,7 +237,14 @@ def headline_stance(
         cues.negation_re, reference
     ):
         return HeadlineStance("against", "negation")
-    if settings.negation == "parse" and negated is not None and negated[0] and not negated[1]:
+    if (
+        settings.negation == "parse"
+        and negated is not None
+        and negated[0]
+        and not negated[1]
+        and _own_negations(headline, reference, cues) > 0
+        and (similarity is None or similarity >= settings.negation_min_similarity)
+    ):
         return HeadlineStance("against", "negation")
     if conflict_code is not None:
         return HeadlineStance("against", f"relation:{conflict_code}")
@@ -242,6 +282,29 @@ def _first_conflict(
     return None
 
 
+def _topic_words(doc: Doc | Span) -> frozenset[str]:
+    """Content words of a parsed text, as written and as lemmas, lower-cased."""
+    return frozenset(
+        w
+        for t in doc
+        if t.is_alpha and not t.is_stop and len(t) > 2 and t.lower_ not in _STOP
+        for w in (t.lower_, t.lemma_.lower())
+    )
+
+
+def negation_about(doc: Doc, topic: frozenset[str]) -> bool:
+    """`main_clause_negated`, where a negated clause below the root must share a content word with
+    the claim: "Council sold the stadium but fans never cared" negates the caring, not the sale.
+    A negated root (or "No, ...") denies the whole headline and always counts."""
+    for head in negated_clauses(doc):
+        if (
+            head.dep_ == "ROOT"
+            or _topic_words(head.doc[head.left_edge.i : head.right_edge.i + 1]) & topic
+        ):
+            return True
+    return False
+
+
 @dataclass(frozen=True)
 class EmergentFeatures:
     """What the rules need per headline, computed once so that tuning only re-applies rules."""
@@ -253,6 +316,7 @@ class EmergentFeatures:
     conflict_code: str | None
     similarity: float | None
     headline_negated: bool = False
+    """The headline's main clause is negated, about the claim (`negation_about`)."""
     reference_negated: bool = False
 
 
@@ -291,10 +355,9 @@ def emergent_features(
             [c.claim_text for c in claims] + [h.headline for c in claims for h in c.headlines]
         )
     )
-    negated = {
-        t: main_clause_negated(doc)
-        for t, doc in zip(texts, extractor.nlp.pipe(texts, batch_size=128), strict=True)
-    }
+    docs = dict(zip(texts, extractor.nlp.pipe(texts, batch_size=128), strict=True))
+    negated = {t: main_clause_negated(doc) for t, doc in docs.items()}
+    topic = {c.claim_text: _topic_words(docs[c.claim_text]) for c in claims}
     out: list[EmergentFeatures] = []
     for c in claims:
         refs = ref_claims[f"ref:{c.claim_id}"]
@@ -309,7 +372,7 @@ def emergent_features(
                     c.claim_text,
                     code,
                     sims.get(key),
-                    negated[h.headline],
+                    negation_about(docs[h.headline], topic[c.claim_text]),
                     negated[c.claim_text],
                 )
             )
@@ -361,10 +424,12 @@ def predict_emergent(
 
     `prediction.flags` maps claim id -> flag (score with `score_flags`); `prediction.stances` gives
     each headline's predicted stance with the rule that decided it. The embedder is optional: it
-    only feeds `settings.min_similarity` (off by default, since it did not help on dev).
+    feeds `settings.negation_min_similarity` and `settings.min_similarity` (without one, neither
+    similarity gate applies).
     """
     settings = settings or EmergentSettings()
-    use_embedder = embedder if settings.min_similarity > 0 else None
+    wants = settings.min_similarity > 0 or settings.negation_min_similarity > 0
+    use_embedder = embedder if wants else None
     features = emergent_features(claims, extractor, scorer, use_embedder, settings.relation_codes)
     return apply_emergent_rules(claims, features, settings)
 
