@@ -6,11 +6,11 @@ import json
 import os
 import sys
 import time
-import time as time_module
+from collections.abc import Callable
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -27,6 +27,7 @@ app = typer.Typer(help="Attributed claims from news reports.", no_args_is_help=T
 eval_app = typer.Typer(help="Measure quality on annotated corpora.", no_args_is_help=True)
 app.add_typer(eval_app, name="eval")
 err = Console(stderr=True)
+T = TypeVar("T")
 
 
 class OutputFormat(StrEnum):
@@ -130,6 +131,19 @@ def serve(
     run_server(host=host, port=port)
 
 
+def _load_corpus(loader: Callable[[Path], list[T]], directory: Path) -> list[T]:
+    """An evaluation corpus, or a one-line error and exit code 2 (missing or malformed data)."""
+    try:
+        return loader(directory)
+    except (FileNotFoundError, ValueError) as exc:
+        err.print(f"[red]error[/red] {escape(str(exc))}", highlight=False)
+        raise typer.Exit(code=2) from exc
+
+
+def _write_json(path: Path, payload: Any) -> None:
+    path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+
+
 @eval_app.command("attribution")
 def eval_attribution(
     directory: Annotated[
@@ -144,11 +158,7 @@ def eval_attribution(
     from claims.evaluation.attribution import load_polnear, score, split_articles
     from claims.evaluation.run import predict_attributions
 
-    try:
-        gold = load_polnear(directory)
-    except (FileNotFoundError, ValueError) as exc:
-        err.print(f"[red]error[/red] {exc}")
-        raise typer.Exit(code=2) from exc
+    gold = _load_corpus(load_polnear, directory)
     if split != "all":
         dev, held_out = split_articles(gold)
         gold = dev if split == "dev" else held_out
@@ -161,7 +171,7 @@ def eval_attribution(
     words = sum(len(a.text.split()) for a in gold)
     console.print(f"{len(gold)} articles, {words} words, extraction {words / elapsed:.0f} words/s")
     if json_out is not None:
-        json_out.write_text(json.dumps(report.to_dict(), indent=2) + "\n", encoding="utf-8")
+        _write_json(json_out, report.to_dict())
 
 
 @eval_app.command("incidents")
@@ -171,31 +181,27 @@ def eval_incidents(
     json_out: Annotated[Path | None, typer.Option("--json", help="Also write scores here.")] = None,
 ) -> None:
     """B³ of grouping documents into incidents against `subtopic_id` / `event_id`."""
-    from datetime import datetime, time
+    from datetime import datetime
 
     from claims.evaluation.incidents import load_incident_corpus, score_incidents, split_by_topic
     from claims.incidents import DocumentGrouper, Profile
     from claims.nlp import load_spacy
 
-    try:
-        docs = load_incident_corpus(directory)
-    except (FileNotFoundError, ValueError) as exc:
-        err.print(f"[red]error[/red] {escape(str(exc))}")
-        raise typer.Exit(code=2) from exc
+    docs = _load_corpus(load_incident_corpus, directory)
     if split != "all":
         dev, held_out = split_by_topic(docs)
         docs = dev if split == "dev" else held_out
     nlp = load_spacy()
-    started = time_module.perf_counter()
+    started = time.perf_counter()
     profiles = [
         Profile.from_doc(
             parsed,
-            datetime.combine(d.published_at, time()) if d.published_at is not None else None,
+            datetime.combine(d.published_at, datetime.min.time()) if d.published_at else None,
         )
         for d, parsed in zip(docs, nlp.pipe((d.text for d in docs), batch_size=16), strict=True)
     ]
     labels = DocumentGrouper().run(profiles)
-    elapsed = time_module.perf_counter() - started
+    elapsed = time.perf_counter() - started
     report = score_incidents(
         docs, {d.doc_id: str(lab) for d, lab in zip(docs, labels, strict=True)}
     )
@@ -203,7 +209,7 @@ def eval_incidents(
     report.render(console)
     console.print(f"{len(docs)} documents grouped in {elapsed:.1f} s (parsing included)")
     if json_out is not None:
-        json_out.write_text(json.dumps(report.to_dict(), indent=2) + "\n", encoding="utf-8")
+        _write_json(json_out, report.to_dict())
 
 
 @eval_app.command("conflicts")
@@ -248,7 +254,7 @@ def eval_conflicts(
             )  # fmt: skip
         console.print(table)
     if json_out is not None:
-        json_out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        _write_json(json_out, report)
 
 
 def main() -> None:  # pragma: no cover

@@ -15,7 +15,7 @@ from spacy.tokens import Doc, Token
 from claims.attribution import AttributionFinder, RawAttribution
 from claims.lexicon import Lexicon, load_lexicon
 from claims.models import Claim, Claimant, ClaimKind, Document, EntityType, Span
-from claims.nlp import DEFAULT_SPACY_MODEL, load_spacy
+from claims.nlp import DEFAULT_SPACY_MODEL, SpacyStage
 from claims.normalise import DocNormaliser, Normalised
 from claims.resolve import ClaimantResolver
 
@@ -34,7 +34,7 @@ def claim_id(
     return hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
 
 
-class Extractor:
+class Extractor(SpacyStage):
     """Extracts every claim of a document: attributed ones and the reporter's own assertions."""
 
     def __init__(
@@ -49,16 +49,6 @@ class Extractor:
         self._nlp: Language | None = None
         self._finder = AttributionFinder(self.lexicon)
         self._resolver = ClaimantResolver(self.lexicon)
-
-    def warm_up(self) -> None:
-        if self._nlp is None:
-            self._nlp = load_spacy(self.spacy_model)
-
-    @property
-    def nlp(self) -> Language:
-        self.warm_up()
-        assert self._nlp is not None
-        return self._nlp
 
     def run(self, document: Document) -> list[Claim]:
         return self.claims_from_doc(document, self.nlp(document.text))

@@ -39,3 +39,21 @@ def load_spacy(name: str = DEFAULT_SPACY_MODEL) -> Language:
     if "claims_paragraph_boundaries" not in nlp.pipe_names:
         nlp.add_pipe("claims_paragraph_boundaries", before="parser")
     return nlp
+
+
+class SpacyStage:
+    """Mixin for stages that need the spaCy pipeline: loaded once, lazily, by `warm_up()`
+    (DESIGN.md §5), shared across stages through `load_spacy`'s cache."""
+
+    spacy_model: str = DEFAULT_SPACY_MODEL
+    _nlp: Language | None = None
+
+    def warm_up(self) -> None:
+        if self._nlp is None:
+            self._nlp = load_spacy(self.spacy_model)
+
+    @property
+    def nlp(self) -> Language:
+        self.warm_up()
+        assert self._nlp is not None
+        return self._nlp

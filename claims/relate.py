@@ -30,7 +30,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Token
 
 from claims.models import Claim, Quantity, Reason, Relation, RelationType, Stance, TimeExpression
-from claims.nlp import DEFAULT_SPACY_MODEL, load_spacy
+from claims.nlp import DEFAULT_SPACY_MODEL, SpacyStage
 
 # Rule strengths: how sure each rule is when it fires; a structured contradiction (two numbers for
 # the same count, a claimant denying) is stronger evidence than a bare predicate match.
@@ -349,7 +349,7 @@ class Parsed:
 # The rule scorer
 
 
-class RuleRelationScorer:
+class RuleRelationScorer(SpacyStage):
     """Rules over normalised claims: numbers, denial, negation, role swap, time, place.
 
     Assumes the two claims are about the same fact (the caller groups them). A stage object: the
@@ -368,16 +368,6 @@ class RuleRelationScorer:
         self.cache_size = cache_size
         self._nlp: Language | None = None
         self._parsed: dict[str, Parsed] = {}
-
-    def warm_up(self) -> None:
-        if self._nlp is None:
-            self._nlp = load_spacy(self.spacy_model)
-
-    @property
-    def nlp(self) -> Language:
-        self.warm_up()
-        assert self._nlp is not None
-        return self._nlp
 
     # The protocol --------------------------------------------------------------------------------
 
