@@ -140,6 +140,17 @@ def _load_corpus(loader: Callable[[Path], list[T]], directory: Path) -> list[T]:
         raise typer.Exit(code=2) from exc
 
 
+def _original_split(directory: Path) -> dict[str, str]:
+    """doc_key → `original_split` as the corpus distributes it (empty when it has none)."""
+    out: dict[str, str] = {}
+    with (directory / "documents.jsonl").open(encoding="utf-8") as lines:
+        for line in lines:
+            record = json.loads(line)
+            if "original_split" in record:
+                out[str(record["doc_key"])] = str(record["original_split"])
+    return out
+
+
 def _write_json(path: Path, payload: Any) -> None:
     path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
 
@@ -177,7 +188,13 @@ def eval_attribution(
 @eval_app.command("incidents")
 def eval_incidents(
     directory: Annotated[Path, typer.Argument(help="ECB+/NewsWCL50-style documents.jsonl folder.")],
-    split: Annotated[str, typer.Option(help="all | dev | held-out (by topic hash).")] = "all",
+    split: Annotated[
+        str,
+        typer.Option(
+            help="all | dev | held-out (by topic hash) | val | test (the corpus's own "
+            "`original_split` field, e.g. ECB+'s validation and test topics)."
+        ),
+    ] = "all",
     json_out: Annotated[Path | None, typer.Option("--json", help="Also write scores here.")] = None,
 ) -> None:
     """B³ of grouping documents into incidents against `subtopic_id` / `event_id`."""
@@ -188,7 +205,9 @@ def eval_incidents(
     from claims.nlp import load_spacy
 
     docs = _load_corpus(load_incident_corpus, directory)
-    if split != "all":
+    if split in {"val", "test"}:
+        docs = [d for d in docs if _original_split(directory).get(d.doc_id) == split]
+    elif split != "all":
         dev, held_out = split_by_topic(docs)
         docs = dev if split == "dev" else held_out
     nlp = load_spacy()

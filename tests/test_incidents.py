@@ -59,3 +59,35 @@ def test_incidents_primary_incident_is_the_majority() -> None:
     assert primary_incident([2, 1, 2], fallback=0) == 2
     assert primary_incident([1, 2], fallback=0) == 1  # ties: the smallest label
     assert primary_incident([], fallback=7) == 7
+
+
+def test_incidents_small_parts_are_absorbed_not_split_off() -> None:
+    import numpy as np
+
+    from claims.incidents import _absorb_small
+
+    sims = np.full((6, 6), 0.1)
+    sims[:3, :3] = sims[3:, 3:] = 0.8
+    sims[5, 3:5] = sims[3:5, 5] = 0.5  # the outlier resembles the second part most
+    labels = _absorb_small(np.array([1, 1, 1, 2, 2, 3]), sims, min_part=2)
+    assert labels.tolist() == [1, 1, 1, 2, 2, 2]
+    assert _absorb_small(np.array([1, 1, 2]), sims[:3, :3], min_part=3).tolist() == [1, 1, 1]
+
+
+def test_incidents_years_are_a_separate_block() -> None:
+    from scipy import sparse
+
+    from claims.incidents import _weighted_tfidf
+
+    profiles = [
+        Profile(("quake",), ("padang",), ("2009", "12")),
+        Profile(("quake",), ("padang",), ("2013", "12")),
+    ]
+    plain = _weighted_tfidf(profiles, (1.0, 1.0, 1.0))
+    with_years = _weighted_tfidf(profiles, (1.0, 1.0, 1.0), year_weight=0.5)
+    assert with_years.shape[1] == plain.shape[1] + 2  # the two years, once more
+
+    def sim(m: sparse.csr_matrix) -> float:
+        return float((m[0] @ m[1].T).toarray()[0, 0])
+
+    assert sim(with_years) < sim(plain)
