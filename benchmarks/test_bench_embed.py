@@ -13,6 +13,11 @@ ratio claims/s ÷ ceiling is the number to compare across machines; the gap is t
 padding, attention, layer norms, GELU and Python overhead. Nothing asserts on time; everything
 lands in `extra_info` (see `--benchmark-json`).
 
+The ONNX Runtime int8 backend (`claims.embed_onnx`, the optional `onnx` extra) is compared with
+torch fp32 in the same run, on the same sentences and threads, cache off: both speeds, their ratio
+and the cosine of the int8 vectors to the fp32 ones. It skips when onnxruntime is not installed;
+the int8 model is exported once into ~/.cache/claims/onnx and reused by later runs.
+
 Run with `make bench` (`pytest benchmarks --benchmark-only --benchmark-enable -q`).
 """
 
@@ -23,6 +28,7 @@ import random
 import time
 from collections.abc import Callable
 
+import numpy as np
 import pytest
 import torch
 from pytest_benchmark.fixture import BenchmarkFixture
@@ -223,3 +229,50 @@ def test_bench_embed_cache_hits(benchmark: BenchmarkFixture, sentences: list[str
     seconds = best_seconds(benchmark)
     if seconds is not None:
         benchmark.extra_info["claims_per_s"] = round(len(sentences) / seconds, 1)
+
+
+@pytest.mark.benchmark(group="embed-onnx")
+@pytest.mark.parametrize("threads", sorted({1, CORES}))
+def test_bench_embed_onnx_int8_vs_torch_fp32(
+    benchmark: BenchmarkFixture,
+    embedder: SentenceTransformerEmbedder,
+    threads: int,
+    sentences: list[str],
+) -> None:
+    """ONNX Runtime int8 (one text per run, its default) against torch fp32, both uncached.
+
+    Also records the int8 backend with batches of 64, which is faster but lets a text's vector move
+    slightly with its batch-mates (see `OnnxEmbedder`).
+    """
+    pytest.importorskip("onnxruntime", reason="the optional `onnx` extra is not installed")
+    from claims.embed_onnx import OnnxEmbedder
+
+    onnx = OnnxEmbedder(threads=threads, cache_size=0)
+    onnx.warm_up()  # exports on the first run on this machine
+    batched = OnnxEmbedder(threads=threads, batch_size=embedder.batch_size, cache_size=0)
+    batched.warm_up()
+    torch.set_num_threads(threads)
+    torch_seconds = best_of(lambda: embedder.embed(sentences), ROUNDS)
+    batched_seconds = best_of(lambda: batched.embed(sentences), ROUNDS)
+    vectors = benchmark.pedantic(lambda: onnx.embed(sentences), rounds=ROUNDS, warmup_rounds=1)
+    assert vectors.shape == (len(sentences), embedder.dimension)
+    assert onnx.cached == 0
+    cos = np.sum(vectors * embedder.embed(sentences), axis=1)  # rows are unit length
+    batched_cos = np.sum(batched.embed(sentences) * embedder.embed(sentences), axis=1)
+    info = benchmark.extra_info
+    info["sentences"] = len(sentences)
+    info["threads"] = threads
+    info["onnx_batch_size"] = onnx.batch_size
+    info["torch_batch_size"] = embedder.batch_size
+    info["export_seconds"] = None if onnx.export_seconds is None else round(onnx.export_seconds, 1)
+    info["torch_fp32_claims_per_s"] = round(len(sentences) / torch_seconds, 1)
+    info["onnx_int8_batched_claims_per_s"] = round(len(sentences) / batched_seconds, 1)
+    info["cosine_mean"] = round(float(cos.mean()), 4)
+    info["cosine_min"] = round(float(cos.min()), 4)
+    info["batched_cosine_mean"] = round(float(batched_cos.mean()), 4)
+    info["batched_cosine_min"] = round(float(batched_cos.min()), 4)
+    seconds = best_seconds(benchmark)
+    if seconds is not None:
+        info["onnx_int8_claims_per_s"] = round(len(sentences) / seconds, 1)
+        info["speed_ratio_onnx_int8_vs_torch_fp32"] = round(torch_seconds / seconds, 2)
+    info["speed_ratio_batched_vs_torch_fp32"] = round(torch_seconds / batched_seconds, 2)
