@@ -14,6 +14,7 @@ here, and rules keep every decision explainable to a fact-checker. The cue lexic
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
@@ -96,12 +97,39 @@ class AttributionFinder:
                         fragments.append(rest)
         found.extend(self._from_source_phrases(doc, text, quotes))
         found.extend(self._from_colons(doc, text, quotes, found))
+        found.extend(self._from_stance_predicates(doc, text, quotes))
         found = _dedupe(found) + fragments
         found = _speakers_out_of_quotes(found, quotes)
         found = _cut_source_phrases(text, found)
+        found.extend(self._quote_tags(doc, text, quotes, found))
         found.extend(self._continued_quotes(text, quotes, found))
+        found = self._drop_nested(doc, found)
         found.sort(key=lambda a: (a.content[0], a.content[1]))
         return found
+
+    def _drop_nested(self, doc: Doc, found: list[RawAttribution]) -> list[RawAttribution]:
+        """`He said he backed the idea`: a verb inside what someone is reported to have said is part
+        of that claim, not a second claim by the inner subject."""
+        speech = self.lexicon.speech_verbs
+        kept: list[RawAttribution] = []
+        for att in found:
+            # "X said Y told reporters …": a named speaker's speech inside it is kept (provenance)
+            exempt = (
+                att.cue_lemma in speech
+                and att.speaker_head is not None
+                and doc[att.speaker_head].pos_ == "PROPN"
+            )
+            if att.cue is not None and not exempt:
+                cue_start = att.cue[0]
+                if any(
+                    other is not att
+                    and other.content[0] <= cue_start < other.content[1]
+                    and other.cue is not None
+                    for other in found
+                ):
+                    continue
+            kept.append(att)
+        return kept
 
     # -- verbs ----------------------------------------------------------------------------------
     def _is_cue_verb(self, token: Token) -> bool:
@@ -332,6 +360,9 @@ class AttributionFinder:
             return left
         if quote is not None:
             return quote.start, quote.end
+        block = _after_colon(doc, text, verb)
+        if block is not None:
+            return block
         right = [
             c
             for c in verb.children
@@ -340,6 +371,8 @@ class AttributionFinder:
         phrasal = [c for c in right if c.dep_ == "prep" and c.lower_ in {"for", "on"}]
         if verb.lemma_ == "call" and phrasal:
             right = list(phrasal[0].children) + [c for c in right if c is not phrasal[0]]
+        if verb.lemma_ in {"speak", "talk"}:  # "spoke of X": not "spoke at the rally"
+            right = [c for c in right if c.dep_ == "prep" and c.lower_ in {"of", "about"}]
         if verb.lemma_ == "tell":
             right = [c for c in right if c.dep_ not in {"dobj", "dative"}] or right
         if not right:
@@ -440,6 +473,69 @@ class AttributionFinder:
                     best = q
         return best
 
+    # -- "X is critical of Y", "X, a staunch opponent of Y" -------------------------------------
+    def _from_stance_predicates(
+        self, doc: Doc, text: str, quotes: list[Quote]
+    ) -> list[RawAttribution]:
+        """A stance stated with a copula (`has been critical of`, `is a supporter of`, `is
+        confident that`): the holder is the copula's subject and the content what the stance is
+        about, as attribution corpora annotate it."""
+        out: list[RawAttribution] = []
+        for pred in doc:
+            if pred.lemma_.lower() not in self.lexicon.stance_predicates:
+                continue
+            if pred.dep_ not in {"acomp", "attr"}:
+                continue
+            copula = pred.head
+            if copula.lemma_.lower() not in {"be", "remain", "become", "seem", "appear", "sound"}:
+                continue
+            subject = next((c for c in copula.children if c.dep_ in SUBJECT_DEPS), None)
+            if subject is None or subject.lower_ in {"it", "there", "this", "that"}:
+                continue
+            about = [
+                c
+                for c in pred.children
+                if c.i > pred.i
+                and (
+                    c.dep_ in {"ccomp", "xcomp"}
+                    or (c.dep_ == "prep" and c.lower_ in {"of", "about", "over", "on", "that"})
+                )
+            ]
+            if not about:
+                continue
+            target = about[0]
+            if target.dep_ == "prep":
+                objs = [c for c in target.children if c.dep_ in {"pobj", "pcomp"}]
+                if not objs:
+                    continue
+                content_span = _subtree_span(objs)
+                cue_end = _tok_end(target)
+            else:
+                content_span = _subtree_span([target])
+                cue_end = _tok_end(pred)
+            content = _nonempty(*_extend_to_quotes(text, *_trim(text, *content_span), quotes))
+            if content is None:
+                continue
+            cue_start, _, negated = self._cue_span(copula)
+            cue_start = min(cue_start, copula.idx)
+            speaker = self._speaker_span(text, subject)
+            if subject.tag_ in {"WP", "WDT"}:
+                speaker = (subject.idx, _tok_end(subject))
+            if speaker[1] > cue_start or content[0] < cue_end:
+                continue
+            out.append(
+                RawAttribution(
+                    speaker=speaker,
+                    cue=(cue_start, cue_end),
+                    content=content,
+                    kind=_kind(text, content[0], content[1], quotes),
+                    cue_lemma=pred.lemma_.lower(),
+                    negated=negated,
+                    speaker_head=subject.i,
+                )
+            )
+        return out
+
     # -- "Name: words" (headlines, round-ups of reactions) -------------------------------------
     def _from_colons(
         self, doc: Doc, text: str, quotes: list[Quote], found: list[RawAttribution]
@@ -457,7 +553,10 @@ class AttributionFinder:
             if not 1 <= len(words) <= 10:
                 continue
             left_toks = [t for t in doc[tok.sent.start : tok.i] if not t.is_space]
-            if not left_toks or not any(t.pos_ == "PROPN" for t in left_toks):
+            labels = self.lexicon.section_labels
+            if not left_toks or not (
+                any(t.pos_ == "PROPN" for t in left_toks) or _capitalised_name(left_toks, labels)
+            ):
                 continue
             if any(t.pos_ == "VERB" and t.dep_ == "ROOT" for t in left_toks):
                 continue  # "X said:" is a verb cue, handled elsewhere
@@ -545,6 +644,82 @@ class AttributionFinder:
                     negated=att.negated,
                     speaker_head=att.speaker_head,
                 )
+        return None
+
+    # -- a quote followed by its tag: `“…?” Erica Garner said.` -------------------------------
+    def _quote_tags(
+        self, doc: Doc, text: str, quotes: list[Quote], found: list[RawAttribution]
+    ) -> list[RawAttribution]:
+        """Attribute a quote from the words right after it, without trusting the parse.
+
+        The parser often splits `“… ?” X said.` into two sentences or hangs `X, 70, told` under the
+        quote's last verb; the surface shape (quote, short name, speech verb, or verb then name) is
+        still unambiguous, so it is read off the tokens directly.
+        """
+        taken = [a.content for a in found]
+        starts = [t.idx for t in doc]
+        out: list[RawAttribution] = []
+        for q in quotes:
+            if not q.closed or any(s < q.end and q.start < e for s, e in taken):
+                continue
+            if len(q.inner(text).split()) < MIN_DIRECT_WORDS or not _ends_clause(text, q):
+                continue
+            first = bisect.bisect_left(starts, q.end)
+            tail: list[Token] = []
+            for tok in doc[first : first + 14]:
+                if "\n" in tok.text or tok.text in {".", ";", "!", "?"} or tok.text in QUOTE_CHARS:
+                    break
+                tail.append(tok)
+            tag = self._tag_in(tail)
+            if tag is None:
+                continue
+            speaker_toks, verb = tag
+            s_start, s_end = _trim(
+                text, speaker_toks[0].idx, _tok_end(speaker_toks[-1]), keep_quotes=False
+            )
+            cue_start, cue_end, negated = self._cue_span(verb)
+            out.append(
+                RawAttribution(
+                    speaker=(s_start, s_end),
+                    cue=(cue_start, cue_end),
+                    content=(q.start, q.end),
+                    kind=ClaimKind.DIRECT,
+                    cue_lemma=verb.lemma_.lower(),
+                    negated=negated,
+                    speaker_head=_name_head(speaker_toks).i,
+                )
+            )
+        return out
+
+    def _tag_in(self, tail: list[Token]) -> tuple[list[Token], Token] | None:
+        """`[,] NAME [, apposition,] VERB` or `[,] VERB NAME` at the start of ``tail``."""
+        words = [t for t in tail if t.text != ","]
+        if not words:
+            return None
+        speech = self.lexicon.speech_verbs
+        if words[0].lemma_.lower() in speech and words[0].tag_ in {"VBD", "VBZ"}:
+            name: list[Token] = []
+            for tok in words[1:]:
+                if tok.pos_ not in {"PROPN", "NOUN", "DET", "ADJ", "PART"} and tok.text != "'s":
+                    break
+                name.append(tok)
+            if name and any(t.pos_ in {"PROPN", "NOUN"} for t in name):
+                return name, words[0]
+            return None
+        for k, tok in enumerate(tail):
+            if tok.lemma_.lower() in speech and tok.tag_ in {"VBD", "VBZ"} and k > 0:
+                name = [t for t in tail[:k] if t.text != ","]
+                while name and name[0].pos_ == "PUNCT":
+                    name = name[1:]
+                if not name or len(name) > 8:
+                    return None
+                if name[0].pos_ not in {"PROPN", "PRON", "DET"} and not name[0].is_title:
+                    return None
+                if any(t.pos_ in {"VERB", "AUX"} for t in name):
+                    return None
+                if name[0].pos_ == "PRON" and (len(name) > 1 or name[0].lower_ == "it"):
+                    return None
+                return name, tok
         return None
 
     # -- quotes that continue an earlier speaker's words ---------------------------------------
@@ -640,6 +815,51 @@ def _extend_to_quotes(text: str, start: int, end: int, quotes: list[Quote]) -> t
         if q.start < start < q.end <= end:
             start = q.start
     return start, end
+
+
+def _capitalised_name(toks: list[Token], section_labels: frozenset[str]) -> bool:
+    """`McCaul:`, `Poll:`: a short capitalised label the tagger did not call a proper noun, but
+    not a section label such as `Update:` or `Editor's note:`."""
+    words = [t for t in toks if not t.is_punct and t.text != "'s"]
+    return (
+        0 < len(words) <= 3
+        and all(t.text[:1].isupper() for t in words)
+        and not any(t.lower_ in section_labels for t in words)
+    )
+
+
+def _tok_end(tok: Token) -> int:
+    return tok.idx + len(tok.text)
+
+
+def _name_head(toks: list[Token]) -> Token:
+    """The last word of the first name or noun chunk (`Erica Garner` → Garner, `Trump, 70` →
+    Trump): the word the claimant resolver looks up."""
+    nominal = {"PROPN", "NOUN", "PRON"}
+    for k, tok in enumerate(toks):
+        if tok.pos_ in nominal and (k + 1 == len(toks) or toks[k + 1].pos_ not in nominal):
+            return tok
+    return toks[-1]
+
+
+def _after_colon(doc: Doc, text: str, verb: Token) -> tuple[int, int] | None:
+    """`Limbaugh added:` then the words after the colon, or the whole next paragraph when the
+    colon ends the line (block quotes set off without quote marks)."""
+    colon = next((t for t in doc[verb.i + 1 : min(verb.i + 5, len(doc))] if t.text == ":"), None)
+    if colon is None or any(t.pos_ in {"VERB", "AUX"} for t in doc[verb.i + 1 : colon.i]):
+        return None
+    end = _line_end(text, colon.idx)
+    start, stop = _trim(text, colon.idx + 1, end)
+    if stop <= start:
+        nxt = end
+        while nxt < len(text) and text[nxt].isspace():
+            nxt += 1
+        if nxt >= len(text):
+            return None
+        start, stop = _trim(text, nxt, _line_end(text, nxt))
+    if len(text[start:stop].split()) < MIN_DIRECT_WORDS:
+        return None
+    return start, stop
 
 
 def _line_end(text: str, i: int) -> int:

@@ -13,6 +13,8 @@ class Lexicon:
     speech_verbs: frozenset[str]
     cognition_verbs: frozenset[str]
     evidence_verbs: frozenset[str]
+    stance_verbs: frozenset[str]
+    stance_predicates: frozenset[str]
     needs_complement: frozenset[str]
     raising_passives: frozenset[str]
     denial_verbs: frozenset[str]
@@ -22,10 +24,11 @@ class Lexicon:
     spokesperson_heads: frozenset[str]
     group_heads: frozenset[str]
     titles: frozenset[str]
+    section_labels: frozenset[str]
 
     @property
     def cue_verbs(self) -> frozenset[str]:
-        return self.speech_verbs | self.cognition_verbs | self.evidence_verbs
+        return self.speech_verbs | self.cognition_verbs | self.evidence_verbs | self.stance_verbs
 
 
 @lru_cache(maxsize=1)
@@ -39,6 +42,8 @@ def load_lexicon() -> Lexicon:
         speech_verbs=words("speech_verbs"),
         cognition_verbs=words("cognition_verbs"),
         evidence_verbs=words("evidence_verbs"),
+        stance_verbs=words("stance_verbs"),
+        stance_predicates=words("stance_predicates"),
         needs_complement=words("needs_complement"),
         raising_passives=words("raising_passives"),
         denial_verbs=words("denial_verbs"),
@@ -48,4 +53,5 @@ def load_lexicon() -> Lexicon:
         spokesperson_heads=words("spokesperson_heads"),
         group_heads=words("group_heads"),
         titles=words("titles"),
+        section_labels=words("section_labels"),
     )

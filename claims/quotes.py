@@ -7,6 +7,8 @@ found on the raw text first. Rules that matter in news copy:
 - a quote left open at the end of a paragraph continues if the next paragraph opens with a quote
   mark (the convention for multi-paragraph quotes), otherwise it is closed at the paragraph's end
   (unbalanced input never raises);
+- two apostrophes, the double quote of some archives (typewriter and TeX-style copy), are a
+  straight double mark;
 - single curly quotes (‘…’) are not taken as quotes at all: ’ is also the apostrophe, and news
   copy uses single quotes only inside double ones or in headlines (a known gap for headlines).
 """
@@ -18,6 +20,7 @@ from dataclasses import dataclass
 OPENERS = {"“", "«", "„"}
 CLOSERS = {"”", "»"}
 STRAIGHT = '"'
+TWO_APOSTROPHES = "''"
 
 
 @dataclass(frozen=True)
@@ -32,9 +35,18 @@ class Quote:
         return text[self.start : self.end].strip("“”«»„\"' \n")
 
 
-def _straight_opens(text: str, i: int) -> bool:
+def _straight_width(text: str, i: int) -> int:
+    """Width of a straight double mark at ``i``: 1 for a double quote, 2 for two apostrophes."""
+    if text[i] == STRAIGHT:
+        return 1
+    if text.startswith(TWO_APOSTROPHES, i) and not text.startswith("'" * 3, i):
+        return 2
+    return 0
+
+
+def _straight_opens(text: str, i: int, width: int = 1) -> bool:
     before = text[i - 1] if i > 0 else " "
-    after = text[i + 1] if i + 1 < len(text) else " "
+    after = text[i + width] if i + width < len(text) else " "
     if before.isspace() or before in "([{—–-:,;":
         return not after.isspace()
     return False
@@ -46,12 +58,14 @@ def _paragraph_end(text: str, i: int) -> int:
 
 
 def _next_paragraph_opens_quote(text: str, para_end: int) -> int | None:
-    """Index of the opening mark of the next paragraph, if it starts with one."""
+    """Index just past the opening mark of the next paragraph, if it starts with one."""
     j = para_end
     while j < len(text) and text[j].isspace():
         j += 1
-    if j < len(text) and (text[j] in OPENERS or text[j] == STRAIGHT):
-        return j
+    if j < len(text) and text[j] in OPENERS:
+        return j + 1
+    if j < len(text) and (width := _straight_width(text, j)):
+        return j + width
     return None
 
 
@@ -62,34 +76,40 @@ def find_quotes(text: str) -> list[Quote]:
     n = len(text)
     while i < n:
         ch = text[i]
-        is_open = ch in OPENERS or (ch == STRAIGHT and _straight_opens(text, i))
-        if not is_open:
+        straight = ch not in OPENERS
+        width = 1 if not straight else _straight_width(text, i)
+        if width == 0 or (straight and not _straight_opens(text, i, width)):
             i += 1
             continue
         start = i
-        j = i + 1
+        j = i + width
         closed = False
         while j < n:
             c = text[j]
-            if c in CLOSERS or (c == STRAIGHT and not _straight_opens(text, j)):
+            if c in CLOSERS:
                 closed = True
                 j += 1
                 break
-            if c in OPENERS and ch == STRAIGHT:
+            close_width = _straight_width(text, j)
+            if close_width and not _straight_opens(text, j, close_width):
+                closed = True
+                j += close_width
+                break
+            if c in OPENERS and straight:
                 break
             if c == "\n":
                 nxt = _next_paragraph_opens_quote(text, j)
                 if nxt is None:
                     break
-                j = nxt + 1  # the quote continues in the next paragraph
+                j = nxt  # the quote continues in the next paragraph
                 continue
-            j += 1
+            j += max(close_width, 1)
         end = j
         # trim a quote that stopped at a paragraph end back to its last non-space character
         if not closed:
             while end > start + 1 and text[end - 1].isspace():
                 end -= 1
-        if end - start > 1:
+        if end - start > width:
             quotes.append(Quote(start, end, closed))
         i = max(end, i + 1)
     return quotes
