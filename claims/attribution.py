@@ -46,9 +46,10 @@ class RawAttribution:
 
 def _trim(text: str, start: int, end: int, keep_quotes: bool = True) -> tuple[int, int]:
     """Drop edge whitespace and punctuation, keeping closing quote marks (they belong to quotes)."""
-    while start < end and text[start] in EDGE_PUNCT:
+    edge = EDGE_PUNCT if keep_quotes else EDGE_PUNCT | QUOTE_CHARS
+    while start < end and text[start] in edge:
         start += 1
-    while end > start and text[end - 1] in EDGE_PUNCT:
+    while end > start and text[end - 1] in edge:
         end -= 1
     if keep_quotes:
         # a quote mark dangling at an edge without its partner inside the span is not content
@@ -550,7 +551,7 @@ class AttributionFinder:
             line_start = text.rfind("\n", 0, tok.idx) + 1
             left = text[line_start : tok.idx]
             words = left.split()
-            if not 1 <= len(words) <= 10:
+            if not 1 <= len(words) <= 10 or _is_heading(words):
                 continue
             left_toks = [t for t in doc[tok.sent.start : tok.i] if not t.is_space]
             labels = self.lexicon.section_labels
@@ -815,6 +816,21 @@ def _extend_to_quotes(text: str, start: int, end: int, quotes: list[Quote]) -> t
         if q.start < start < q.end <= end:
             start = q.start
     return start, end
+
+
+def _is_heading(words: list[str]) -> bool:
+    """`Little Relief for Refugees:`, `Success on Signature Issue:`: a title-cased section heading
+    with a lower-case function word between capitalised words names a topic, not a speaker."""
+    inner = words[1:-1]
+    return (
+        len(words) >= 3
+        and words[0][:1].isupper()
+        and words[-1][:1].isupper()
+        and any(
+            w in {"for", "on", "of", "in", "to", "by", "and", "with", "at", "the", "a"}
+            for w in inner
+        )
+    )
 
 
 def _capitalised_name(toks: list[Token], section_labels: frozenset[str]) -> bool:

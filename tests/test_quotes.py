@@ -108,9 +108,19 @@ def test_quotes_never_raise_ordered_non_overlapping(text: str) -> None:
     for q in quotes:
         assert previous_end <= q.start < q.end <= len(text), (quotes, text)
         assert q.end - q.start > 1
-        assert text[q.start] in OPENERS or text[q.start] == STRAIGHT
+        assert (
+            text[q.start] in OPENERS
+            or text[q.start] == STRAIGHT
+            or text[q.start : q.start + 2] == "''"
+        )
         if q.closed:
-            assert text[q.end - 1] in CLOSERS or text[q.end - 1] == STRAIGHT
+            assert text[q.end - 1] in CLOSERS or text[q.end - 1] in {STRAIGHT, "'"}
         else:
             assert not text[q.end - 1].isspace()
         previous_end = q.end
+
+
+def test_two_apostrophes_quote() -> None:
+    text = "He said, ''It is more tinkering,'' and the mayor's aide's view ''differs.''"
+    quotes = [text[q.start : q.end] for q in find_quotes(text)]
+    assert quotes == ["''It is more tinkering,''", "''differs.''"]
