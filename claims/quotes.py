@@ -9,8 +9,9 @@ found on the raw text first. Rules that matter in news copy:
   (unbalanced input never raises);
 - two apostrophes, the double quote of some archives (typewriter and TeX-style copy), are a
   straight double mark;
-- single curly quotes (‘…’) are not taken as quotes at all: ’ is also the apostrophe, and news
-  copy uses single quotes only inside double ones or in headlines (a known gap for headlines).
+- single curly quotes (‘…’, headline style) are quotes only when ‘ opens a word and a ’ that is
+  not an apostrophe (not followed by a letter or digit) closes them in the same paragraph: ’ is
+  also the apostrophe, so an unclosed ‘ is never a quote;
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ OPENERS = {"“", "«", "„"}
 CLOSERS = {"”", "»"}
 STRAIGHT = '"'
 TWO_APOSTROPHES = "''"
+SINGLE_OPEN, SINGLE_CLOSE = "‘", "’"
 
 
 @dataclass(frozen=True)
@@ -32,7 +34,7 @@ class Quote:
     closed: bool = True
 
     def inner(self, text: str) -> str:
-        return text[self.start : self.end].strip("“”«»„\"' \n")
+        return text[self.start : self.end].strip("“”«»„‘’\"' \n")
 
 
 def _straight_width(text: str, i: int) -> int:
@@ -69,6 +71,23 @@ def _next_paragraph_opens_quote(text: str, para_end: int) -> int | None:
     return None
 
 
+def _single_quote(text: str, i: int) -> Quote | None:
+    """`‘crazy system’` at ``i``, or None when ‘ does not open a word or nothing closes it."""
+    before = text[i - 1] if i > 0 else " "
+    if not (before.isspace() or before in "([{—–-:,;") or i + 1 >= len(text):
+        return None
+    if text[i + 1].isspace():
+        return None
+    end = _paragraph_end(text, i)
+    j = text.find(SINGLE_CLOSE, i + 1, end)
+    while j != -1:
+        after = text[j + 1] if j + 1 < len(text) else " "
+        if not after.isalnum():
+            return Quote(i, j + 1, True) if j > i + 1 else None
+        j = text.find(SINGLE_CLOSE, j + 1, end)
+    return None
+
+
 def find_quotes(text: str) -> list[Quote]:
     """All top-level quotations in `text`, in order, never overlapping."""
     quotes: list[Quote] = []
@@ -76,6 +95,14 @@ def find_quotes(text: str) -> list[Quote]:
     n = len(text)
     while i < n:
         ch = text[i]
+        if ch == SINGLE_OPEN:
+            single = _single_quote(text, i)
+            if single is not None:
+                quotes.append(single)
+                i = single.end
+            else:
+                i += 1
+            continue
         straight = ch not in OPENERS
         width = 1 if not straight else _straight_width(text, i)
         if width == 0 or (straight and not _straight_opens(text, i, width)):

@@ -111,10 +111,11 @@ def test_quotes_never_raise_ordered_non_overlapping(text: str) -> None:
         assert (
             text[q.start] in OPENERS
             or text[q.start] == STRAIGHT
+            or text[q.start] == "‘"
             or text[q.start : q.start + 2] == "''"
         )
         if q.closed:
-            assert text[q.end - 1] in CLOSERS or text[q.end - 1] in {STRAIGHT, "'"}
+            assert text[q.end - 1] in CLOSERS | {STRAIGHT, "'", "’"}
         else:
             assert not text[q.end - 1].isspace()
         previous_end = q.end
@@ -124,3 +125,15 @@ def test_two_apostrophes_quote() -> None:
     text = "He said, ''It is more tinkering,'' and the mayor's aide's view ''differs.''"
     quotes = [text[q.start : q.end] for q in find_quotes(text)]
     assert quotes == ["''It is more tinkering,''", "''differs.''"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Mayor calls levy ‘a tax on rain’ at rally", ["‘a tax on rain’"]),
+        ("The voters’ view, ‘we don’t care’, was plain", ["‘we don’t care’"]),
+        ("The ‘90s were different", []),
+    ],
+)
+def test_single_curly_quotes(text: str, expected: list[str]) -> None:
+    assert [text[q.start : q.end] for q in find_quotes(text)] == expected
