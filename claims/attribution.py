@@ -29,6 +29,7 @@ CONTENT_DEPS = {"ccomp", "xcomp", "dobj", "advcl", "attr", "oprd", "dative", "pr
 EDGE_PUNCT = set(".,;:!?-—– \n\t")
 QUOTE_CHARS = set('“”«»„"')
 MIN_DIRECT_WORDS = 3
+SOURCE_PHRASE_CUES = frozenset({"according to", "citing", "as reported by", "in the words of"})
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,7 @@ class AttributionFinder:
                     other is not att
                     and other.content[0] <= cue_start < other.content[1]
                     and other.cue is not None
+                    and other.cue_lemma not in SOURCE_PHRASE_CUES  # `It said …, according to X`
                     for other in found
                 ):
                     continue
@@ -770,7 +772,7 @@ class AttributionFinder:
 
 def _cut_source_phrases(text: str, found: list[RawAttribution]) -> list[RawAttribution]:
     """`It said …, according to a release.`: the source phrase is not part of what was said."""
-    phrases = [a for a in found if a.cue_lemma in {"according to", "citing", "as reported by"}]
+    phrases = [a for a in found if a.cue_lemma in SOURCE_PHRASE_CUES]
     out: list[RawAttribution] = []
     for att in found:
         for ph in phrases:
