@@ -248,7 +248,8 @@ def _rebuild_incident(
     replaces: str | None,
 ) -> Incident | None:
     """Build the incident of these (stored) documents from their stored claims and store it in
-    place of `replaces`; incident ids name their members, so a changed incident gets a new id.
+    place of `replaces`, under the same id: a newsroom tool that bookmarked an incident keeps
+    following it as reports join or leave. A new incident is named by its first members.
     Deletes `replaces` and returns None when no member is left."""
     stored = [s for i in dict.fromkeys(member_ids) if (s := store.get_document(i)) is not None]
     if not stored:
@@ -259,9 +260,9 @@ def _rebuild_incident(
     documents = [s.document for s in stored]
     claims = {d.id: store.document_claims(d.id) for d in documents}
     incident = comparer.build_incident(documents, claims)
+    if replaces is not None:
+        incident = incident.model_copy(update={"id": replaces})
     store.put_incident(incident)
-    if replaces is not None and replaces != incident.id:
-        store.delete_incident(replaces)  # its members all moved to `incident`
     return incident
 
 

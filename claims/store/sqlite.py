@@ -275,7 +275,7 @@ class SQLiteClaimStore(SQLClaimStoreMixin):
         Documents of `incident.document_ids` that are not stored get no membership row (they may
         have been deleted while the incident was being built). An incident that loses its last
         member to this one is deleted in the same transaction, so no empty incident is left
-        behind when a rebuilt incident gets a new id.
+        behind when members move to another incident.
         """
         try:
             with self._transaction() as db:
