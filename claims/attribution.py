@@ -164,6 +164,8 @@ class AttributionFinder:
                 continue
             if current.dep_ == "relcl" and current.head is not current:
                 return current.head
+            if _reporting_noun(current):  # "polls showing Trump ahead": the polls
+                return current.head
             return None
         return None
 
@@ -204,7 +206,7 @@ class AttributionFinder:
     ) -> RawAttribution | None:
         lex = self.lexicon
         lemma = verb.lemma_.lower()
-        if verb.dep_ in {"amod", "compound", "acl"}:
+        if verb.dep_ in {"amod", "compound"} or (verb.dep_ == "acl" and not _reporting_noun(verb)):
             return None
         if (
             verb.tag_ == "VBN"
@@ -844,6 +846,11 @@ def _capitalised_name(toks: list[Token], section_labels: frozenset[str]) -> bool
         and all(t.text[:1].isupper() for t in words)
         and not any(t.lower_ in section_labels for t in words)
     )
+
+
+def _reporting_noun(verb: Token) -> bool:
+    """`polls showing X`, `a statement saying X`: the participle reports for its noun."""
+    return verb.dep_ == "acl" and verb.tag_ == "VBG" and verb.head.pos_ in {"NOUN", "PROPN"}
 
 
 def _tok_end(tok: Token) -> int:

@@ -165,3 +165,8 @@ def test_headings_are_not_speakers(extractor: Extractor, text: str) -> None:
 def test_capitalised_label_before_a_colon_is_a_speaker(extractor: Extractor) -> None:
     found = triples(extractor, "Marsh: If the levee fails, the valley will flood within hours")
     assert [speaker for speaker, _, _ in found] == ["Marsh"]
+
+
+def test_a_reporting_participle_speaks_for_its_noun(extractor: Extractor) -> None:
+    found = triples(extractor, "The ministry issued a statement saying the talks had failed.")
+    assert found == [("a statement", "saying", "the talks had failed")]
