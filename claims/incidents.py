@@ -63,6 +63,7 @@ NAME_LABELS = {
 VALUE_LABELS = {"DATE", "CARDINAL", "QUANTITY", "MONEY", "ORDINAL", "PERCENT", "TIME"}
 FEATURES = ("lemmas", "names", "values")
 YEAR = re.compile(r"(1[89]|20)\d\d")
+Cut = tuple[NDArray[np.float64], NDArray[np.float64]]  # local distances, linkage tree
 LEAD_SENTENCES = 3  # headline and lede: where news reports state who did what, where and when
 
 
@@ -182,8 +183,9 @@ class DocumentGrouper:
             for min_part in range(s.min_part, s.min_part + max(s.consensus_min_part_extra, 0) + 1)
         ]
         together = np.zeros((n, n))
+        memo: dict[tuple[int, ...], Cut | None] = {}
         for variant in variants:
-            labels = np.asarray(replace(self, settings=variant)._split(profiles, overall))
+            labels = np.asarray(replace(self, settings=variant)._split(profiles, overall, 0, memo))
             together += labels[:, None] == labels[None, :]
         together /= len(variants)
         if n < 2 or together.min() >= s.consensus_agreement:
@@ -196,22 +198,28 @@ class DocumentGrouper:
         return [int(x) for x in np.asarray(dense).ravel()]
 
     def _split(
-        self, profiles: Sequence[Profile], overall: NDArray[np.float64], depth: int = 0
+        self,
+        profiles: Sequence[Profile],
+        overall: NDArray[np.float64],
+        depth: int = 0,
+        memo: dict[tuple[int, ...], Cut | None] | None = None,
     ) -> list[int]:
         """Split a topic group into incidents; `overall` holds the collection-wide similarities,
-        which must also say the parts differ (local IDF alone magnifies small differences)."""
+        which must also say the parts differ (local IDF alone magnifies small differences).
+        `memo` keeps each document set's local distances and tree across the consensus runs,
+        which only differ in the knobs that judge the cuts."""
         s = self.settings
         n = len(profiles)
         if n < 4 or n > s.max_group_for_split:
             return [0] * n
-        matrix = _weighted_tfidf(profiles, s.weights, s.year_weight, s.lead_weight)
-        if matrix.shape[1] == 0:
+        memo = {} if memo is None else memo
+        key = tuple(id(p) for p in profiles)
+        if key not in memo:
+            memo[key] = self._cut_tree(profiles)
+        cut = memo[key]
+        if cut is None:
             return [0] * n
-        sims = np.asarray((matrix @ matrix.T).todense(), dtype=np.float64)
-        sims *= _date_mask(profiles, s.max_days_apart)
-        dist = np.clip(1.0 - sims, 0.0, None)
-        np.fill_diagonal(dist, 0.0)
-        tree = linkage(squareform(dist, checks=False), method="average")
+        dist, tree = cut
         # a split inside a split must be clearer: small groups split "well" by chance
         best_score, best = s.split_silhouette + depth * s.deeper_silhouette, [0] * n
         seen: set[tuple[int, ...]] = set()
@@ -223,16 +231,16 @@ class DocumentGrouper:
                 s.absorb_similarity,
                 s.absorb_pull,
             )
-            key = tuple(int(x) for x in labels)
-            if len(set(key)) < 2 or key in seen:
+            parts = tuple(int(x) for x in labels)
+            if len(set(parts)) < 2 or parts in seen:
                 continue  # all but one part absorbed, or the same split as a smaller k
-            seen.add(key)
+            seen.add(parts)
             cross = overall[labels[:, None] != labels[None, :]]
             if cross.size and float(cross.mean()) > s.max_cross_similarity:
                 continue
             score = float(silhouette_score(dist, labels, metric="precomputed"))
             if score > best_score:
-                best_score, best = score, list(key)
+                best_score, best = score, list(parts)
         if depth >= s.max_depth or len(set(best)) < 2:
             return best
         # each part gets its own IDF in turn: what separates incidents inside it may differ
@@ -240,11 +248,25 @@ class DocumentGrouper:
         next_label = 0
         for part in sorted(set(best)):
             idx = [i for i in range(n) if best[i] == part]
-            sub = self._split([profiles[i] for i in idx], overall[np.ix_(idx, idx)], depth + 1)
+            sub = self._split(
+                [profiles[i] for i in idx], overall[np.ix_(idx, idx)], depth + 1, memo
+            )
             for i, label in zip(idx, sub, strict=True):
                 out[i] = next_label + label
             next_label += max(sub) + 1
         return out
+
+    def _cut_tree(self, profiles: Sequence[Profile]) -> Cut | None:
+        """Local-IDF distances and their average-linkage tree (None: no features at all)."""
+        s = self.settings
+        matrix = _weighted_tfidf(profiles, s.weights, s.year_weight, s.lead_weight)
+        if matrix.shape[1] == 0:
+            return None
+        sims = np.asarray((matrix @ matrix.T).todense(), dtype=np.float64)
+        sims *= _date_mask(profiles, s.max_days_apart)
+        dist = np.clip(1.0 - sims, 0.0, None)
+        np.fill_diagonal(dist, 0.0)
+        return dist, linkage(squareform(dist, checks=False), method="average")
 
 
 def _absorb_small(

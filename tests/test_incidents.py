@@ -139,7 +139,9 @@ class _SplitsWhenMinPartIsTwo(DocumentGrouper):
 
     always = False
 
-    def _split(self, profiles: Sequence[Profile], overall: Any, depth: int = 0) -> list[int]:
+    def _split(
+        self, profiles: Sequence[Profile], overall: Any, depth: int = 0, memo: Any = None
+    ) -> list[int]:
         if self.always or self.settings.min_part == 2:
             return [0, 0, 0, 1, 1, 1]
         return [0] * 6
