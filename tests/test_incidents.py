@@ -192,3 +192,66 @@ def test_incidents_two_pirate_attacks_in_one_gulf_years_apart(extractor: Extract
     assert len(set(labels[:3])) == 1
     assert len(set(labels[3:])) == 1
     assert labels[0] != labels[3]
+
+
+FIRE_2016 = [
+    "A fire tore through the Brannock textile mill in Dunmore on Tuesday, killing four workers, "
+    "the county fire chief said. Forty firefighters fought the 2016 blaze for six hours.",
+    "Four workers died when fire swept the Brannock mill in Dunmore on Tuesday; the blaze "
+    "started in a dye shed, fire chief Ola Medina said. The mill employs 300 people.",
+    "Dunmore mourned four mill workers on Wednesday after Tuesday's fire at the Brannock "
+    "textile mill. Fire chief Ola Medina said the cause was under investigation.",
+    "The Brannock mill fire in Dunmore killed four, the 2016 county report said. "
+    "Firefighters from three towns battled the blaze in the dye shed.",
+    "Fire at the Brannock textile mill in Dunmore killed four workers on Tuesday. "
+    "Inspectors had cited Brannock in 2011 and 2013 for blocked exits and faulty wiring, "
+    "and a union steward said complaints about the wiring were ignored for years.",
+    "Four people died in Tuesday's fire at the Brannock mill in Dunmore. "
+    "State inspectors cited the company for blocked exits in 2011 and for faulty wiring in "
+    "2013; the union said its wiring complaints went unanswered.",
+]
+FIRE_2019 = [
+    "A fire at the Keswick paper mill in Orland killed two workers on Friday, the 2019 "
+    "fire department statement said. The blaze began in a boiler room.",
+    "Two workers were killed when fire broke out in the boiler room of the Keswick mill in "
+    "Orland on Friday, fire captain Ruth Abara said in 2019.",
+    "Orland firefighters put out a fire at the Keswick paper mill that killed two workers; "
+    "captain Ruth Abara said the boiler room was destroyed.",
+    "The Keswick mill fire in Orland left two dead on Friday, the 2019 report said; "
+    "the mill will stay shut for a month.",
+]
+
+
+def test_incidents_reports_wandering_into_background_stay_with_their_incident(
+    extractor: Extractor,
+) -> None:
+    """Two reports of the 2016 mill fire spend half their text on the same inspection history:
+    still the 2016 fire, not a third incident, and apart from the look-alike 2019 fire."""
+    labels = DocumentGrouper().run(_profiles(extractor, FIRE_2016 + FIRE_2019))
+    assert len(set(labels[:6])) == 1
+    assert len(set(labels[6:])) == 1
+    assert labels[0] != labels[6]
+
+
+SHOOT_A = [
+    "A gunman killed three people at the Lindqvist Insurance office in Harwick on Monday "
+    "before police arrested him, Harwick police chief Dana Okoro said.",
+    "Police in Harwick arrested a former employee after three people were shot dead at the "
+    "Lindqvist Insurance office on Monday, chief Dana Okoro said.",
+    "Three employees of Lindqvist Insurance were killed in Monday's office shooting in Harwick; "
+    "the suspect, a 41-year-old former worker, is in custody.",
+]
+SHOOT_B = [
+    "Five people were wounded when a man opened fire at the Corvell Logistics office in "
+    "Tamsin on Thursday; he was shot by officers, Tamsin police said.",
+    "A gunman wounded five workers at the Corvell Logistics office in Tamsin on Thursday "
+    "before officers shot him, police spokesman Ivo Brandt said.",
+    "Tamsin police said the man who wounded five at Corvell Logistics on Thursday had been "
+    "fired a week earlier; spokesman Ivo Brandt said he died in hospital.",
+]
+
+
+def test_incidents_two_office_shootings_stay_apart(extractor: Extractor) -> None:
+    labels = DocumentGrouper().run(_profiles(extractor, SHOOT_A + SHOOT_B))
+    assert labels == [labels[0]] * 3 + [labels[3]] * 3
+    assert labels[0] != labels[3]
