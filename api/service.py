@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
@@ -211,7 +211,7 @@ def _profile(raw: Mapping[str, Any]) -> Profile:
     """A stored profile with its date as naive UTC: the grouper subtracts dates, and stored
     documents mix naive and zone-aware publication times."""
     profile = profile_from_dict(dict(raw))
-    return Profile(profile.lemmas, profile.names, profile.values, _naive_utc(profile.published_at))
+    return replace(profile, published_at=_naive_utc(profile.published_at))
 
 
 def _naive_utc(moment: datetime | None) -> datetime | None:
