@@ -223,19 +223,14 @@ def _naive_utc(moment: datetime | None) -> datetime | None:
 def _candidate_profiles(store: ClaimStore, document_id: str, mine: Profile) -> dict[str, Profile]:
     """The stored profiles a new document is compared with: those published within
     `CANDIDATE_WINDOW` of it, and undated ones (the grouper treats a missing date as "any
-    time"). The new document's profile comes last, where `assign_incident` expects nothing."""
-    out: dict[str, Profile] = {}
-    for doc_id, raw in store.document_profiles().items():
-        if doc_id == document_id:
-            continue
-        profile = _profile(raw)
-        when = profile.published_at
-        if (
-            mine.published_at is None
-            or when is None
-            or (abs(when - mine.published_at) <= CANDIDATE_WINDOW)
-        ):
-            out[doc_id] = profile
+    time"); all of them when it is undated. The store applies the window in the database, so an
+    ingest reads the profiles near it rather than the whole archive. The new document's profile
+    comes last, where `assign_incident` expects nothing."""
+    out = {
+        doc_id: _profile(raw)
+        for doc_id, raw in store.document_profiles_near(mine.published_at, CANDIDATE_WINDOW).items()
+        if doc_id != document_id
+    }
     out[document_id] = mine
     return out
 

@@ -367,6 +367,112 @@ class ClaimStoreContract:
         with pytest.raises(DocumentNotFoundError):
             store.set_document_profile("nope", {"lemmas": {}})
 
+    def test_store_document_profiles_near_window(self, store: ClaimStore) -> None:
+        # The window is tested in UTC on the document's `published_at`, both ends inclusive;
+        # naive times are UTC. Local clock times are chosen so that comparing them as written
+        # would give the other answer.
+        plus2, minus5 = timezone(timedelta(hours=2)), timezone(timedelta(hours=-5))
+        dates: dict[str, datetime | None] = {
+            "low-edge": datetime(2025, 1, 30, 12, 0),  # moment - window, naive
+            "low-out": datetime(2025, 1, 30, 11, 59, 59, 999_999),
+            "high-edge": datetime(2025, 3, 31, 14, 0, tzinfo=plus2),  # moment + window
+            "high-out": datetime(2025, 3, 31, 14, 0, 0, 1, tzinfo=plus2),
+            "local-out-utc-in": datetime(2025, 1, 30, 8, 0, tzinfo=minus5),  # 13:00 UTC
+            "local-in-utc-out": datetime(2025, 3, 31, 10, 0, tzinfo=minus5),  # 15:00 UTC
+            "middle": datetime(2025, 3, 1, 12, 0, tzinfo=UTC),
+            "years-away": datetime(2019, 3, 1, 12, 0),
+            "undated": None,
+        }
+        for doc_id, published_at in dates.items():
+            doc, claims = make_document(doc_id, [STRIKE[0]], published_at=published_at)
+            store.add_document(doc, claims, vectors_for(1), MODEL)
+            store.set_document_profile(doc_id, {"doc": doc_id})
+        add_documents(store, "unprofiled")  # undated, but has no profile: never returned
+        inside = ["high-edge", "local-out-utc-in", "low-edge", "middle", "undated"]
+        window = timedelta(days=30)
+        for moment in (datetime(2025, 3, 1, 12, 0), datetime(2025, 3, 1, 7, 0, tzinfo=minus5)):
+            near = store.document_profiles_near(moment, window)
+            assert list(near) == inside  # in id order
+            assert near == {doc_id: {"doc": doc_id} for doc_id in inside}
+        everything = store.document_profiles_near(None, window)
+        assert list(everything) == sorted(dates)
+        assert everything == store.document_profiles()
+        assert list(store.document_profiles_near(datetime(2025, 3, 1, 12), timedelta(0))) == [
+            "middle",
+            "undated",
+        ]
+        assert list(store.document_profiles_near(datetime(2030, 1, 1), window)) == ["undated"]
+        with pytest.raises(ValueError, match="negative"):
+            store.document_profiles_near(datetime(2025, 3, 1), -window)
+        store.delete_document("middle")
+        assert "middle" not in store.document_profiles_near(datetime(2025, 3, 1, 12), window)
+
+    def test_store_document_profiles_near_extreme_dates(self, store: ClaimStore) -> None:
+        # Bounds past the range of `datetime` are clamped, never an error.
+        first, last = datetime(1, 1, 1), datetime(9999, 12, 31, 23, 59, 59, 999_999)
+        for doc_id, published_at in {"first": first, "last": last, "undated": None}.items():
+            doc, claims = make_document(doc_id, [STRIKE[0]], published_at=published_at)
+            store.add_document(doc, claims, vectors_for(1), MODEL)
+            store.set_document_profile(doc_id, {"doc": doc_id})
+        window = timedelta(days=30)
+        assert list(store.document_profiles_near(first, window)) == ["first", "undated"]
+        assert list(store.document_profiles_near(last, window)) == ["last", "undated"]
+        assert list(store.document_profiles_near(last.replace(tzinfo=UTC), window)) == [
+            "last",
+            "undated",
+        ]
+        beyond = datetime.max.replace(tzinfo=timezone(timedelta(hours=-5)))  # past 9999 in UTC
+        assert list(store.document_profiles_near(beyond, window)) == ["last", "undated"]
+        assert list(store.document_profiles_near(first, timedelta.max)) == [
+            "first",
+            "last",
+            "undated",
+        ]
+
+    def test_store_document_profiles_near_equals_the_python_filter(self, store: ClaimStore) -> None:
+        """The database's window gives exactly what filtering every profile in Python gave
+        (the ingest service's rule before the window moved into the store), over dates in
+        mixed zones and on both sides of every window edge."""
+        window = timedelta(days=30)
+        zones = [None, UTC, timezone(timedelta(hours=5, minutes=30)), timezone(-timedelta(hours=8))]
+        moments = [datetime(2025, 6, 1, 0, 0), datetime(2025, 6, 15, 23, 30, tzinfo=zones[2])]
+        rng = np.random.default_rng(7)
+        dates: list[datetime | None] = [None, None]
+        for moment in moments:  # on, just inside and just outside each edge, in every zone
+            utc = moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+            for edge, step in itertools.product((utc - window, utc + window), (-1, 0, 1)):
+                for zone in zones:
+                    when = edge + timedelta(microseconds=step)
+                    dates.append(
+                        when if zone is None else when.replace(tzinfo=UTC).astimezone(zone)
+                    )
+        for minutes in rng.integers(-120 * 24 * 60, 120 * 24 * 60, size=40):
+            when = datetime(2025, 6, 8) + timedelta(minutes=int(minutes))
+            zone = zones[int(rng.integers(len(zones)))]
+            dates.append(when if zone is None else when.replace(tzinfo=zone))
+        for i, published_at in enumerate(dates):
+            doc, claims = make_document(f"doc-{i:03d}", [STRIKE[0]], published_at=published_at)
+            store.add_document(doc, claims, vectors_for(1), MODEL)
+            store.set_document_profile(
+                doc.id, {"published_at": published_at.isoformat() if published_at else None}
+            )
+
+        def naive_utc(moment: datetime) -> datetime:
+            return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
+        profiles = store.document_profiles()
+        for moment in [*moments, *(m.replace(tzinfo=zone) for m in moments for zone in zones)]:
+            mine = naive_utc(moment)
+            expected = {
+                doc_id: profile
+                for doc_id, profile in profiles.items()
+                if profile["published_at"] is None
+                or abs(naive_utc(datetime.fromisoformat(profile["published_at"])) - mine) <= window
+            }
+            assert 0 < len(expected) < len(profiles)
+            assert store.document_profiles_near(moment, window) == expected, moment
+        assert store.document_profiles_near(None, window) == profiles
+
     def test_store_put_then_get_incident(self, store: ClaimStore) -> None:
         add_documents(store, "flood", "flood-2")
         assert store.get_incident("i1") is None
@@ -483,6 +589,9 @@ class ClaimStoreContract:
         assert store.search(vectors_for(1)[0], 1, MODEL)[0].claim == claims[0]
         store.set_document_profile(doc.id, {"lemmas": {"rain\x00": 1.0}})
         assert store.document_profiles([doc.id]) == {doc.id: {"lemmas": {"rain\x00": 1.0}}}
+        assert store.document_profiles_near(None, timedelta(days=1)) == {
+            doc.id: {"lemmas": {"rain\x00": 1.0}}
+        }
         store.put_incident(make_incident("i%\x00", [doc.id]))
         assert store.incident_of_document(doc.id) == "i%\x00"
         assert store.delete_document(doc.id) is True

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, NamedTuple, Protocol, runtime_checkable
 
 import numpy as np
@@ -123,6 +123,20 @@ class ClaimStore(Protocol):
 
     def document_profiles(self, document_ids: Sequence[str] | None = None) -> dict[str, Any]:
         """Profiles by document id (all stored ones when `document_ids` is None)."""
+        ...
+
+    def document_profiles_near(self, moment: datetime | None, window: timedelta) -> dict[str, Any]:
+        """The profiles of the documents published within `window` of `moment` (both ends
+        inclusive) and of every undated document, by document id in id order; every profile
+        when `moment` is None. Naive datetimes are taken as UTC, as in `ClaimFilters`.
+
+        Why: an ingest compares the new document only with documents near it in time (the
+        grouper never links documents further apart, and an undated one may belong with
+        anything), so the date test belongs in the database, on the indexed `published_at`:
+        the ingest then reads the few profiles near it, not every profile in the archive.
+        The date tested is the document's `published_at`, which its profile repeats.
+        A negative `window` is a `ValueError`.
+        """
         ...
 
     def put_incident(self, incident: Incident) -> None:

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar, Self
 
@@ -117,6 +117,29 @@ def unit_rows(document: Document, claims: list[Claim], vectors: Vectors) -> Vect
     return (matrix / np.where(norms == 0, 1, norms)).astype(np.float32)
 
 
+def window_bounds(moment: datetime, window: timedelta) -> tuple[datetime, datetime]:
+    """`moment - window` and `moment + window` as naive UTC (naive `moment` is taken as UTC).
+
+    The bounds go through the dialect's `moment` like any filter value, so they compare with the
+    stored `published_at` exactly as `ClaimFilters.since`/`until` do. A bound past the range of
+    `datetime` is clamped to it: every storable time is then on the open side of that bound, which
+    is what "within the window" means there, and an ingest never fails on an extreme date."""
+    if moment.tzinfo is not None:
+        try:
+            moment = moment.astimezone(UTC).replace(tzinfo=None)
+        except OverflowError:  # within a day of datetime.min/max, as the dialects clamp
+            moment = datetime.max if moment.year > 1 else datetime.min
+    try:
+        low = moment - window
+    except OverflowError:
+        low = datetime.min
+    try:
+        high = moment + window
+    except OverflowError:
+        high = datetime.max
+    return low, high
+
+
 def check_page(offset: int, limit: int) -> None:
     if offset < 0 or limit < 0:
         raise ValueError("offset and limit must be 0 or more")
@@ -160,6 +183,12 @@ class SQLClaimStoreMixin:
         raise NotImplementedError
 
     def _index(self, model_key: str) -> VectorIndex:
+        raise NotImplementedError
+
+    def _profiles_where(self, condition: str | None, params: Sequence[Any]) -> dict[str, Any]:
+        """The stored profiles of the documents matching `condition` (SQL over `documents d`,
+        `?` placeholders; None: every document), by document id. Profiles live in a table of
+        their own in SQLite and in a `documents` column in PostgreSQL, hence backend code."""
         raise NotImplementedError
 
     # -- documents, claims, vectors ---------------------------------------------------------
@@ -314,6 +343,25 @@ class SQLClaimStoreMixin:
         ]
 
     # -- incidents ----------------------------------------------------------------------------
+    def document_profiles_near(self, moment: datetime | None, window: timedelta) -> dict[str, Any]:
+        """See `ClaimStore.document_profiles_near`: the date test runs in the database, over the
+        indexed `published_at`, so an ingest reads the profiles near it, not the whole archive.
+
+        Sorted by document id, so the caller sees one order whatever plan the database chose
+        (the incident grouper's tie-breaks follow its input order)."""
+        if window < timedelta(0):
+            raise ValueError(f"the window must not be negative, got {window}")
+        if moment is None:
+            profiles = self._profiles_where(None, ())
+        else:
+            low, high = window_bounds(moment, window)
+            d = self._dialect
+            profiles = self._profiles_where(
+                d.sql("d.published_at IS NULL OR d.published_at BETWEEN ? AND ?"),
+                (d.moment(low), d.moment(high)),
+            )
+        return dict(sorted(profiles.items()))
+
     def get_incident(self, incident_id: str) -> Incident | None:
         d = self._dialect
         rows = self._read(d.sql("SELECT body FROM incidents WHERE id = ?"), (d.key(incident_id),))

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from api_support import (
     FERRY,
@@ -20,8 +22,12 @@ from api_support import (
 )
 from fastapi.testclient import TestClient
 
+from api.service import CANDIDATE_WINDOW, _candidate_profiles, _profile
 from claims.embed import SentenceTransformerEmbedder
 from claims.extract import Extractor
+from claims.incidents import Profile, profile_to_dict
+from claims.models import Document
+from claims.store import ClaimStore, SQLiteClaimStore
 
 
 @pytest.fixture(scope="module")
@@ -249,3 +255,67 @@ def test_api_incidents_repost_backfills_a_schema_1_store(
         for doc_id in pair:
             assert client.post("/v1/documents", json=reports[doc_id]).status_code == 200
         assert set(incidents_by_members(client)) == {frozenset(pair)}
+
+
+def _candidates_by_python_filter(
+    store: ClaimStore, document_id: str, mine: Profile
+) -> dict[str, Profile]:
+    """The candidate rule as the service applied it before the store took the window: every
+    stored profile read, then filtered here."""
+    out: dict[str, Profile] = {}
+    for doc_id, raw in store.document_profiles().items():
+        if doc_id == document_id:
+            continue
+        profile = _profile(raw)
+        when = profile.published_at
+        if (
+            mine.published_at is None
+            or when is None
+            or (abs(when - mine.published_at) <= CANDIDATE_WINDOW)
+        ):
+            out[doc_id] = profile
+    out[document_id] = mine
+    return out
+
+
+def test_api_incidents_candidates_are_those_of_the_python_filter(tmp_path: Path) -> None:
+    """Moving the window into the store changes no candidate set (nor its order): naive,
+    zone-aware and undated documents, on and just past both window edges of every new one."""
+    zones = [None, UTC, timezone(timedelta(hours=9)), timezone(-timedelta(hours=3, minutes=30))]
+    new = {
+        "new-naive": datetime(2025, 5, 10, 6, 0),
+        "new-aware": datetime(2025, 5, 20, 1, 0, tzinfo=zones[2]),
+        "new-undated": None,
+    }
+    dates: dict[str, datetime | None] = {"old-undated": None}
+    for name, moment in new.items():
+        if moment is None:
+            continue
+        utc = moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+        for side, edge in (("low", utc - CANDIDATE_WINDOW), ("high", utc + CANDIDATE_WINDOW)):
+            for step in (-1, 0, 1):
+                for z, zone in enumerate(zones):
+                    when = edge + timedelta(microseconds=step)
+                    aware = when.replace(tzinfo=UTC).astimezone(zone) if zone else when
+                    dates[f"{name}-{side}{step:+d}-z{z}"] = aware
+    rng = np.random.default_rng(3)
+    for i, hours in enumerate(rng.integers(-24 * 120, 24 * 120, size=30)):
+        zone = zones[i % len(zones)]
+        when = datetime(2025, 5, 15) + timedelta(hours=int(hours))
+        dates[f"spread-{i:02d}"] = when.replace(tzinfo=zone) if zone else when
+    store = SQLiteClaimStore(tmp_path / "claims.db")
+    try:
+        for doc_id, published_at in {**dates, **new}.items():
+            document = Document(id=doc_id, text=f"Report {doc_id}.", published_at=published_at)
+            store.add_document(document, [], np.zeros((0, 4), dtype=np.float32), "m")
+            profile = Profile((doc_id,), (), (), published_at)
+            store.set_document_profile(doc_id, profile_to_dict(profile))
+        for doc_id in new:
+            mine = _profile(store.document_profiles([doc_id])[doc_id])
+            expected = _candidates_by_python_filter(store, doc_id, mine)
+            got = _candidate_profiles(store, doc_id, mine)
+            assert list(got.items()) == list(expected.items()), doc_id
+            if new[doc_id] is not None:
+                assert 1 < len(got) < len(dates) + len(new)
+    finally:
+        store.close()
