@@ -51,6 +51,7 @@ from claims.incidents import (
     Profile,
     assign_incident,
     profile_from_dict,
+    profile_is_current,
     profile_to_dict,
 )
 from claims.ingest import decode, make_document
@@ -178,15 +179,21 @@ def ingest_document(
         if not store.document_profiles([document.id]):
             _, profile = extractor.analyse(existing.document)
             store.set_document_profile(document.id, profile_to_dict(profile))
-        join_incident(store=store, comparer=comparer, document_id=document.id)
+        join_incident(store=store, comparer=comparer, document_id=document.id, extractor=extractor)
     return _public(existing), created
 
 
 def join_incident(
-    *, store: ClaimStore, comparer: DocumentComparer, document_id: str
+    *,
+    store: ClaimStore,
+    comparer: DocumentComparer,
+    document_id: str,
+    extractor: ClaimExtractor | None = None,
 ) -> Incident | None:
     """Put a stored, profiled document into the incident it belongs to, or a new one, and
-    rebuild only that incident. Does nothing if the document is already in an incident."""
+    rebuild only that incident. Does nothing if the document is already in an incident.
+    With an `extractor`, candidate profiles stored by an older version are brought up to date
+    first (see `_candidate_profiles`)."""
     with comparer.updates:
         if store.incident_of_document(document_id) is not None:
             return None  # another request got there first
@@ -194,7 +201,7 @@ def join_incident(
         raw = store.document_profiles([document_id]).get(document_id)
         if stored is None or raw is None:
             return None  # deleted meanwhile
-        profiles = _candidate_profiles(store, document_id, _profile(raw))
+        profiles = _candidate_profiles(store, document_id, _profile(raw), extractor)
         incident_of = {
             doc_id: incident_id
             for doc_id in profiles
@@ -220,19 +227,42 @@ def _naive_utc(moment: datetime | None) -> datetime | None:
     return moment.astimezone(UTC).replace(tzinfo=None)
 
 
-def _candidate_profiles(store: ClaimStore, document_id: str, mine: Profile) -> dict[str, Profile]:
+def _candidate_profiles(
+    store: ClaimStore,
+    document_id: str,
+    mine: Profile,
+    extractor: ClaimExtractor | None = None,
+) -> dict[str, Profile]:
     """The stored profiles a new document is compared with: those published within
     `CANDIDATE_WINDOW` of it, and undated ones (the grouper treats a missing date as "any
     time"); all of them when it is undated. The store applies the window in the database, so an
     ingest reads the profiles near it rather than the whole archive. The new document's profile
-    comes last, where `assign_incident` expects nothing."""
-    out = {
-        doc_id: _profile(raw)
-        for doc_id, raw in store.document_profiles_near(mine.published_at, CANDIDATE_WINDOW).items()
-        if doc_id != document_id
-    }
+    comes last, where `assign_incident` expects nothing.
+
+    A profile stored before the headline-and-lede block existed would look ~25% less similar to
+    everything (the block's weight counts with nothing in it), so with an `extractor` it is
+    recomputed from the stored text and saved: each old document is re-parsed once."""
+    out: dict[str, Profile] = {}
+    for doc_id, raw in store.document_profiles_near(mine.published_at, CANDIDATE_WINDOW).items():
+        if doc_id == document_id:
+            continue
+        if extractor is not None and not profile_is_current(raw):
+            raw = _refreshed_profile(store, extractor, doc_id) or raw
+        out[doc_id] = _profile(raw)
     out[document_id] = mine
     return out
+
+
+def _refreshed_profile(
+    store: ClaimStore, extractor: ClaimExtractor, document_id: str
+) -> dict[str, Any] | None:
+    stored = store.get_document(document_id)
+    if stored is None:
+        return None  # deleted meanwhile
+    _, profile = extractor.analyse(stored.document)
+    fresh = profile_to_dict(profile)
+    store.set_document_profile(document_id, fresh)
+    return fresh
 
 
 def _rebuild_incident(

@@ -56,7 +56,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -405,6 +405,15 @@ def profile_to_dict(profile: Profile) -> dict[str, Any]:
         "lead": list(profile.lead),
         "published_at": profile.published_at.isoformat() if profile.published_at else None,
     }
+
+
+PROFILE_KEYS = frozenset({"lemmas", "names", "values", "lead", "published_at"})
+
+
+def profile_is_current(data: Mapping[str, Any]) -> bool:
+    """Whether a stored profile has every block this version compares (an older one lacks the
+    lead block and should be recomputed from its text rather than compared as if empty)."""
+    return data.keys() >= PROFILE_KEYS
 
 
 def profile_from_dict(data: dict[str, Any]) -> Profile:

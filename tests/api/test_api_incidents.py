@@ -3,6 +3,7 @@ incidents back, export them, delete documents, and reopen the store."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
@@ -255,6 +256,30 @@ def test_api_incidents_repost_backfills_a_schema_1_store(
         for doc_id in pair:
             assert client.post("/v1/documents", json=reports[doc_id]).status_code == 200
         assert set(incidents_by_members(client)) == {frozenset(pair)}
+
+
+def test_api_incidents_profiles_of_an_older_version_are_recomputed(
+    tmp_path: Path, extractor: Extractor, embedder: SentenceTransformerEmbedder
+) -> None:
+    """A profile stored without the lead block is re-derived from its text when a new report is
+    compared with it, and the reports still group as they would have."""
+    reports = {r["id"]: r for r in tarsa_reports()}
+    with running_app(settings_for(tmp_path), extractor, embedder) as client:
+        assert client.post("/v1/documents", json=reports["meridian-0510"]).status_code == 201
+    db = sqlite3.connect(tmp_path / "claims.db")
+    with db:
+        db.execute("UPDATE document_profiles SET body = json_remove(body, '$.lead')")
+    (old,) = db.execute("SELECT body FROM document_profiles").fetchone()
+    assert "lead" not in json.loads(old)
+    db.close()
+    with running_app(settings_for(tmp_path), extractor, embedder) as client:
+        assert client.post("/v1/documents", json=reports["front-0510"]).status_code == 201
+        assert set(incidents_by_members(client)) == {frozenset({"meridian-0510", "front-0510"})}
+    db = sqlite3.connect(tmp_path / "claims.db")
+    bodies = [json.loads(body) for (body,) in db.execute("SELECT body FROM document_profiles")]
+    db.close()
+    assert len(bodies) == 2
+    assert all(body["lead"] for body in bodies)
 
 
 def _candidates_by_python_filter(
