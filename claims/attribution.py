@@ -2,14 +2,21 @@
 
 Rules over the dependency parse rather than a trained tagger: no attribution model installs offline
 here, and rules keep every decision explainable to a fact-checker. The cue lexicon is data
-(`claims/data/cues.json`). The shapes handled, in the order they are tried:
+(`claims/data/cues.json`: speech, cognition, evidence and stance verbs, stance predicates, source
+phrases). The shapes handled, in the order they are tried:
 
 1. a cue verb with a subject (`X said (that) …`, `…, X said`, `X told AFP …`, passive `X was
-   quoted as saying …`, impersonal `it was reported that …`), content from its clausal complement,
-   an adjacent quotation, or its object;
+   quoted as saying …`, impersonal `it was reported that …`, `polls showing …`), content from its
+   clausal complement, an adjacent quotation, the block after `X added:`, or its object;
 2. a source phrase (`according to X`, `citing X`), content the rest of the clause;
-3. a quotation with no cue of its own that follows a direct quote (news convention for a speaker
+3. `Name: words` lines (headlines, round-ups of reactions), but not section headings;
+4. a stance stated with a copula (`X has been critical of Y`, `X is confident that …`);
+5. a quotation followed by its tag (`“…?” X said.`), read off the tokens when the parse is off;
+6. a quotation with no cue of its own that follows a direct quote (news convention for a speaker
    who keeps talking over several sentences or paragraphs), inheriting that speaker.
+
+A claim found inside what someone else is reported to have said is folded into that claim
+(`he said he backed the idea` is one claim), unless a named speaker speaks inside it.
 """
 
 from __future__ import annotations
@@ -46,7 +53,8 @@ class RawAttribution:
 
 
 def _trim(text: str, start: int, end: int, keep_quotes: bool = True) -> tuple[int, int]:
-    """Drop edge whitespace and punctuation, keeping closing quote marks (they belong to quotes)."""
+    """Drop edge whitespace and punctuation. Contents keep their quote marks (they belong to the
+    quote); speakers (`keep_quotes=False`) lose any quote mark a parse hung on them."""
     edge = EDGE_PUNCT if keep_quotes else EDGE_PUNCT | QUOTE_CHARS
     while start < end and text[start] in edge:
         start += 1
