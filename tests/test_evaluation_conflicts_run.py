@@ -193,6 +193,9 @@ def test_negation_needs_similarity(headline: str, similarity: float, expected: s
     [
         ("Springfield mayor accused of taking bribes", "observing"),
         ("Springfield mayor says bribe stories are rubbish", "against"),
+        ("Springfield mayor laughs off bribe reports", "against"),
+        ("Springfield mayor took bribes? No, says the auditor", "against"),
+        ("Springfield mayor took bribes?", "observing"),
     ],
 )
 def test_accusation_hedges_and_debunk_cues(headline: str, expected: str) -> None:

@@ -7,7 +7,8 @@ the outlet's own: "Lebanon detains wife ...") can be compared with the reference
 `RelationScorer`. Each headline then gets a stance towards the reference:
 
 - ``against``: the headline calls the claim false (debunk/denial cues: "hoax", "fake", "denies"),
-  negates it where the reference does not ("X is NOT dead", "Painting not stolen"), or one
+  dismisses the story that carries it ("laughs off rumours", "report is a fabrication", "alive
+  despite death reports"), answers its own question in the negative ("X? No, says Y"), negates it where the reference does not ("X is NOT dead", "Painting not stolen"), or one
   of its claims conflicts with a reference claim (numbers, negation, role swap; the scorer's
   rules). A negation counts only when it is about the claim: in the main clause, or in a clause
   sharing a content word with the reference (`negation_about`); not quoting the reference's own
@@ -62,6 +63,7 @@ from claims.models import Claim, Document, RelationType, Stance
 from claims.relate import (
     RelationCues,
     RelationScorer,
+    answered_no,
     load_relation_cues,
     main_clause_negated,
     negated_clauses,
@@ -230,9 +232,15 @@ def headline_stance(
     ``"parse"``.
     """
     headline, reference = _plain(headline), _plain(reference)
-    for name, pattern in (("debunk", cues.debunk_re), ("denial", cues.denial_re)):
+    for name, pattern in (
+        ("debunk", cues.debunk_re),
+        ("denial", cues.denial_re),
+        ("dismissal", cues.dismissal_re),
+    ):
         if _count(pattern, headline) > _count(pattern, reference):
             return HeadlineStance("against", name)
+    if answered_no(headline, cues) and not answered_no(reference, cues):
+        return HeadlineStance("against", "answered-no")
     if settings.negation == "lexical" and _count(cues.negation_re, headline) > _count(
         cues.negation_re, reference
     ):
