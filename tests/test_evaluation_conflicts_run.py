@@ -203,3 +203,21 @@ def test_accusation_hedges_and_debunk_cues(headline: str, expected: str) -> None
         headline, "The mayor of Springfield took bribes", load_relation_cues(), EmergentSettings()
     )
     assert got.stance == expected
+
+
+@pytest.mark.parametrize(
+    ("headline", "reference", "expected"),
+    [
+        # a label on the reference ("Claim ...") does not cancel the headline's own hedge
+        ("Acme plans to split in two: report", "Claim Acme will split itself in two", "observing"),
+        ("Acme to split in two", "Claim Acme will split itself in two", "for"),
+        # a cue word that is part of the claim's wording is no hedge ("Ben May" is a name)
+        ("Acme names Ben May as its new chief", "Acme named Ben May chief", "for"),
+        # attribution reports what someone says; the outlet does not assert it
+        ("Acme will split in two, analyst says", "Acme will split itself in two", "observing"),
+        ("Acme apparently splitting in two", "Acme will split itself in two", "observing"),
+    ],
+)
+def test_hedges_are_the_headline_own(headline: str, reference: str, expected: str) -> None:
+    got = headline_stance(headline, reference, load_relation_cues(), EmergentSettings())
+    assert got.stance == expected

@@ -8,13 +8,16 @@ the outlet's own: "Lebanon detains wife ...") can be compared with the reference
 
 - ``against``: the headline calls the claim false (debunk/denial cues: "hoax", "fake", "denies"),
   dismisses the story that carries it ("laughs off rumours", "report is a fabrication", "alive
-  despite death reports"), answers its own question in the negative ("X? No, says Y"), negates it where the reference does not ("X is NOT dead", "Painting not stolen"), or one
-  of its claims conflicts with a reference claim (numbers, negation, role swap; the scorer's
-  rules). A negation counts only when it is about the claim: in the main clause, or in a clause
-  sharing a content word with the reference (`negation_about`); not quoting the reference's own
-  wording (a slogan such as "never walk alone" in the claim, `_own_negations`); and, with an
-  embedder, in a headline close enough to the reference (``negation_min_similarity``);
-- ``observing``: the headline only reports the claim (a question, "reportedly", "claims", "may");
+  despite death reports"), answers its own question in the negative ("X? No, says Y"), negates
+  it where the reference does not ("X is NOT dead", "Painting not stolen"), or one of its claims
+  conflicts with a reference claim (numbers, negation, role swap; the scorer's rules). A negation
+  counts only when it is about the claim: in the main clause, or in a clause sharing a content
+  word with the reference (`negation_about`); not in a purpose clause ("so he won't ..."); not
+  quoting the reference's own wording (a slogan such as "never walk alone" in the claim,
+  `_own_negations`); and, with an embedder, in a headline close enough to the reference
+  (``negation_min_similarity``);
+- ``observing``: the headline only reports the claim (a question, "reportedly", "claims", "may",
+  "X says"): a hedge counts unless it is the reference's own wording (`_own_cues`);
 - ``for``: otherwise.
 
 A claim is flagged conflicting iff its headlines hold at least one ``for`` and one ``against``,
@@ -215,6 +218,29 @@ def _own_negations(headline: str, reference: str, cues: RelationCues) -> int:
     return own
 
 
+def _own_cues(pattern: re.Pattern[str], headline: str, reference: str) -> int:
+    """Cue hits of the headline that are not the reference's own wording: a hit whose word before
+    or after it also sits next to it in the reference ("named Myron May", "the viral hashtag")
+    quotes the claim rather than hedging it. Emergent references are sometimes labelled ("Claim
+    Acme will split in two"), so counting hedges *relative* to the reference would let the label
+    cancel a real hedge ("Acme plans to split in two: report"); this test does not."""
+    ref = f" {' '.join(_WORD_RE.findall(reference.lower()))} "
+    words = [w.group(0) for w in _WORD_RE.finditer(headline.lower())]
+    spans = [(w.start(), w.end()) for w in _WORD_RE.finditer(headline.lower())]
+    own = 0
+    for m in pattern.finditer(headline):
+        inside = [i for i, (a, b) in enumerate(spans) if a < m.end() and m.start() < b]
+        if not inside:
+            own += 1
+            continue
+        cue = " ".join(words[inside[0] : inside[-1] + 1])
+        before = f" {words[inside[0] - 1]} {cue} " if inside[0] > 0 else None
+        after = f" {cue} {words[inside[-1] + 1]} " if inside[-1] + 1 < len(words) else None
+        if not any(n is not None and n in ref for n in (before, after)):
+            own += 1
+    return own
+
+
 def headline_stance(
     headline: str,
     reference: str,
@@ -227,7 +253,8 @@ def headline_stance(
     """The stance of one headline towards the reference claim, by cues relative to the reference.
 
     Cues are counted *relative* to the reference: a claim like "Pope says pets will not go to
-    heaven" already carries a "not", so only an extra one in the headline counts. `negated` is
+    heaven" already carries a "not", so only an extra one in the headline counts; hedges count
+    when they are not the reference's own wording (`_own_cues`). `negated` is
     (headline, reference) main-clause negation from a parse, used when `settings.negation` is
     ``"parse"``.
     """
@@ -260,9 +287,7 @@ def headline_stance(
         return HeadlineStance("observing", "off-topic")
     if settings.question_observing and "?" in headline:
         return HeadlineStance("observing", "question")
-    if settings.hedge_observing and _count(cues.hedge_re, headline) > _count(
-        cues.hedge_re, reference
-    ):
+    if settings.hedge_observing and _own_cues(cues.hedge_re, headline, reference) > 0:
         return HeadlineStance("observing", "hedge")
     return HeadlineStance("for", "asserts")
 
