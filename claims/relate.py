@@ -85,6 +85,9 @@ class RelationCues:
     dismiss_words: tuple[str, ...] = ()
     """Verbs that dismiss the story they govern ("kills the rumour", "laughs off reports")."""
     dismissed_words: tuple[str, ...] = ()
+    contrary_words: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = ()
+    """Pairs (event words, contrary words): a report that the person is "alive" or "safe"
+    contradicts a claim that they were killed or kidnapped, with no negation word at all."""
     """What a dismissed story is called ("rumours ... put to rest", "... a fabrication")."""
 
     def pattern(self, words: Iterable[str]) -> re.Pattern[str]:
@@ -109,6 +112,18 @@ class RelationCues:
     @property
     def hedge_re(self) -> re.Pattern[str]:
         return phrase_pattern(self.hedge_words)
+
+    def contrary(self, text: str, reference: str) -> str | None:
+        """The contrary word of `text` for an event the reference claims (see `contrary_words`),
+        when the reference does not already use it ("killed" vs "found alive"); else None."""
+        for events, contraries in self.contrary_words:
+            if not phrase_pattern(events).search(reference):
+                continue
+            pattern = phrase_pattern(contraries)
+            found = pattern.findall(text)
+            if len(found) > len(pattern.findall(reference)):
+                return str(found[0]).lower()
+        return None
 
     @property
     def dismissal_re(self) -> re.Pattern[str]:
@@ -343,6 +358,10 @@ def load_relation_cues() -> RelationCues:
         rumour_words=words("rumour_words"),
         dismiss_words=words("dismiss_words"),
         dismissed_words=words("dismissed_words"),
+        contrary_words=tuple(
+            (tuple(str(w).lower() for w in events), tuple(str(w).lower() for w in contraries))
+            for events, contraries in raw["contrary_words"]
+        ),
     )
 
 

@@ -196,6 +196,7 @@ def test_negation_needs_similarity(headline: str, similarity: float, expected: s
         ("Springfield mayor laughs off bribe reports", "against"),
         ("Springfield mayor took bribes? No, says the auditor", "against"),
         ("Springfield mayor took bribes?", "observing"),
+        ("Bribe photo of Springfield mayor was doctored", "against"),
     ],
 )
 def test_accusation_hedges_and_debunk_cues(headline: str, expected: str) -> None:

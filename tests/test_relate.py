@@ -300,3 +300,19 @@ def test_dismissal_cues(text: str, dismissed: bool) -> None:
 )
 def test_answered_no(text: str, answered: bool) -> None:
     assert answered_no(text, load_relation_cues()) is answered
+
+
+@pytest.mark.parametrize(
+    ("text", "reference", "contrary"),
+    [
+        ("Missing sailor found alive on a raft", "Missing sailor died at sea", "alive"),
+        ("Aid worker says she is safe", "Aid worker kidnapped by rebels", "safe"),
+        ("Museum says the old painting is safe", "Old painting stolen from museum", "safe"),
+        # no event the contrary word would contradict
+        ("Museum says the old painting is safe", "Museum buys an old painting", None),
+        # the reference already uses the word
+        ("Sailor found alive", "Sailor found alive after he was feared dead", None),
+    ],
+)
+def test_contrary_words(text: str, reference: str, contrary: str | None) -> None:
+    assert load_relation_cues().contrary(text, reference) == contrary

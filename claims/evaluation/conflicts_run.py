@@ -268,6 +268,8 @@ def headline_stance(
             return HeadlineStance("against", name)
     if answered_no(headline, cues) and not answered_no(reference, cues):
         return HeadlineStance("against", "answered-no")
+    if cues.contrary(headline, reference) is not None:
+        return HeadlineStance("against", "contrary")
     if settings.negation == "lexical" and _count(cues.negation_re, headline) > _count(
         cues.negation_re, reference
     ):
