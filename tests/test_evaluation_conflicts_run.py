@@ -11,8 +11,11 @@ from claims.embed import Vectors
 from claims.evaluation.conflicts import EmergentClaim, FncPair, Headline, score_flags
 from claims.evaluation.conflicts_run import (
     EmergentSettings,
+    FncFeatures,
+    FncSettings,
     _own_negations,
     _topic_words,
+    apply_fnc_rules,
     body_lead,
     headline_stance,
     negation_about,
@@ -147,6 +150,28 @@ def test_predict_fnc1_labels() -> None:
         FncPair("Cat elected mayor of small town", 1, body, "unrelated"),
     ]
     assert predict_fnc1(pairs, BagOfWordsEmbedder()) == ["agree", "disagree", "unrelated"]
+
+
+@pytest.mark.parametrize(
+    ("headline_debunk", "headline_hedged", "expected"),
+    [
+        (0, False, "disagree"),  # "Bridge collapsed" vs a body calling it a hoax
+        (1, False, "agree"),  # "Bridge collapse was a hoax" vs the same body
+        (0, True, "discuss"),  # "Bridge reportedly collapsed?" is only asked, not asserted
+    ],
+)
+def test_fnc_debunking_body_against_headline_polarity(
+    headline_debunk: int, headline_hedged: bool, expected: str
+) -> None:
+    features = FncFeatures(
+        similarity=0.9,
+        overlap=1.0,
+        debunk=2,
+        hedge=0,
+        headline_debunk=headline_debunk,
+        headline_hedged=headline_hedged,
+    )
+    assert apply_fnc_rules([features], FncSettings()) == [expected]
 
 
 def test_body_lead_keeps_first_sentences() -> None:

@@ -25,9 +25,11 @@ the gold rule. Headline stance is predicted per headline, so macro-F1 over
 ``articleHeadlineStance`` is reported too.
 
 *FNC-1.* Headline/body pairs: ``unrelated`` when the headline and the body lead (first sentences)
-are far apart (embedding cosine and lexical overlap), ``disagree`` when the body carries debunk or
-denial cues the headline does not, ``discuss`` when it hedges, ``agree`` otherwise. Each distinct
-headline and body lead is embedded once (23,684 pairs share 904 bodies).
+are far apart (embedding cosine and lexical overlap); when the body lead calls the story false
+(debunk, denial or dismissal cues), ``agree`` if the headline calls it false too, ``discuss`` if
+the headline only reports or asks ("X claims ...", "Did X ...?"), else ``disagree``; otherwise
+``discuss`` when the body hedges, ``agree`` when it does not. Each distinct headline and body
+lead is embedded once (23,684 pairs share 904 bodies).
 
 Tuning protocol: thresholds are chosen on the development half of `split_items` (by claim id for
 Emergent, by body id for FNC-1) and reported on both halves; see `main()`.
@@ -527,7 +529,14 @@ class FncFeatures:
     similarity: float
     overlap: float
     debunk: int
+    """Debunk/denial/dismissal cue hits in the body lead."""
     hedge: int
+    headline_debunk: int = 0
+    """The same cues in the headline: a headline that itself calls the story false ("X is a
+    hoax") *agrees* with a body that debunks it, where a headline asserting it disagrees."""
+    headline_hedged: bool = False
+    """The headline only reports or asks ("X claims ...", "Did X ...?"): a body calling the story
+    false discusses such a headline rather than contradicting it (the claim was never made)."""
 
 
 def fnc_features(
@@ -546,21 +555,29 @@ def fnc_features(
     body_ids = list(leads)
     hv = dict(zip(heads, embedder.embed(heads), strict=True))
     bv = dict(zip(body_ids, embedder.embed([leads[b] for b in body_ids]), strict=True))
-    debunk = {b: _count(cues.debunk_re, t) + _count(cues.denial_re, t) for b, t in leads.items()}
+    debunk = {b: _debunk_cues(t, cues) for b, t in leads.items()}
     hedge = {b: _count(cues.hedge_re, t) for b, t in leads.items()}
     out = []
     for p in pairs:
         hw = _content_words(p.headline)
-        h_debunk = _count(cues.debunk_re, p.headline) + _count(cues.denial_re, p.headline)
         out.append(
             FncFeatures(
                 similarity=float(np.dot(hv[p.headline], bv[p.body_id])),
                 overlap=len(hw & body_words[p.body_id]) / len(hw) if hw else 0.0,
-                debunk=max(0, debunk[p.body_id] - h_debunk),
+                debunk=debunk[p.body_id],
                 hedge=hedge[p.body_id],
+                headline_debunk=_debunk_cues(p.headline, cues),
+                headline_hedged="?" in p.headline or _count(cues.hedge_re, p.headline) > 0,
             )
         )
     return out
+
+
+def _debunk_cues(text: str, cues: RelationCues) -> int:
+    """Hits of the cues that call a story false: debunk, denial and dismissal (`_plain` first, so
+    "refuses to confirm or deny" does not count)."""
+    text = _plain(text)
+    return sum(_count(p, text) for p in (cues.debunk_re, cues.denial_re, cues.dismissal_re))
 
 
 def apply_fnc_rules(features: Sequence[FncFeatures], settings: FncSettings) -> list[str]:
@@ -569,7 +586,14 @@ def apply_fnc_rules(features: Sequence[FncFeatures], settings: FncSettings) -> l
         if f.similarity < settings.min_similarity and f.overlap < settings.min_overlap:
             out.append("unrelated")
         elif f.debunk >= settings.min_debunk:
-            out.append("disagree")
+            # A body calling the story false agrees with a headline that calls it false too,
+            # discusses one that only reports or asks, and disagrees with one that asserts it.
+            if f.headline_debunk > 0:
+                out.append("agree")
+            elif f.headline_hedged:
+                out.append("discuss")
+            else:
+                out.append("disagree")
         elif f.hedge >= settings.min_hedge:
             out.append("discuss")
         else:
