@@ -619,8 +619,15 @@ class RuleRelationScorer(SpacyStage):
         return None
 
     def _debunks(self, claim: Claim) -> bool:
+        """The claim calls the story false: a debunk or denial word, or a dismissal of a story
+        ("dismissed the reports"; a bare "dismissed" is as often "fired")."""
         text = claim.content.text
-        return bool(self.cues.debunk_re.search(text) or self.cues.denial_re.search(text))
+        cues = self.cues
+        return bool(
+            cues.debunk_re.search(text)
+            or cues.denial_re.search(text)
+            or cues.dismissal_re.search(text)
+        )
 
     def _denial(self, a: Claim, b: Claim) -> tuple[RelationType, Reason] | None:
         """One claimant denies (cue "deny", "reject", a negated "say") or calls it false; the other

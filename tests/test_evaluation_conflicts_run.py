@@ -222,6 +222,9 @@ def test_negation_needs_similarity(headline: str, similarity: float, expected: s
         ("Springfield mayor took bribes? No, says the auditor", "against"),
         ("Springfield mayor took bribes?", "observing"),
         ("Bribe photo of Springfield mayor was doctored", "against"),
+        # everyday senses that deny nothing: fired, refused bail
+        ("Springfield mayor dismissed after bribery scandal", "for"),
+        ("Springfield mayor denied bail in bribery case", "for"),
     ],
 )
 def test_accusation_hedges_and_debunk_cues(headline: str, expected: str) -> None:

@@ -106,6 +106,12 @@ CORROBORATES = RelationType.CORROBORATES
             id="denial-hoax",
         ),
         pytest.param(
+            "The army attacked the village, witnesses said.",
+            "The minister laughed off reports that the army attacked the village.",
+            (CONFLICTS, "denial"),
+            id="denial-dismissal",
+        ),
+        pytest.param(
             "Ten people were killed in the attack, police said.",
             "No one was killed in the attack, the mayor said.",
             (CONFLICTS, "negation"),
