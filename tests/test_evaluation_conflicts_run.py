@@ -14,6 +14,7 @@ from claims.evaluation.conflicts_run import (
     FncFeatures,
     FncSettings,
     _own_negations,
+    _plain,
     _topic_words,
     apply_fnc_rules,
     body_lead,
@@ -180,6 +181,10 @@ def test_body_lead_keeps_first_sentences() -> None:
 
 def test_own_negations_skip_the_reference_wording() -> None:
     cues = load_relation_cues()
+    # idioms deny nothing: "can't stop", "not the first time"
+    reference = "The mayor of Springfield resigned"
+    assert _own_negations(_plain("You won't believe why the mayor resigned"), reference, cues) == 0
+    assert _own_negations(_plain("Not the first mayor to resign"), reference, cues) == 0
     reference = "Fans adopted the chant 'never walk alone' at the final"
     assert _own_negations("Never walk alone chant spreads to the final", reference, cues) == 0
     assert _own_negations("Fans did not adopt the chant", reference, cues) == 1
@@ -225,6 +230,8 @@ def test_negation_needs_similarity(headline: str, similarity: float, expected: s
         # everyday senses that deny nothing: fired, refused bail
         ("Springfield mayor dismissed after bribery scandal", "for"),
         ("Springfield mayor denied bail in bribery case", "for"),
+        ("Springfield mayor's bribes mocked by satirical magazine", "for"),
+        ("Protesters staged a sit-in over Springfield mayor's bribes", "for"),
     ],
 )
 def test_accusation_hedges_and_debunk_cues(headline: str, expected: str) -> None:
