@@ -252,6 +252,7 @@ def test_accusation_hedges_and_debunk_cues(headline: str, expected: str) -> None
         # attribution reports what someone says; the outlet does not assert it
         ("Acme will split in two, analyst says", "Acme will split itself in two", "observing"),
         ("Acme apparently splitting in two", "Acme will split itself in two", "observing"),
+        ("Acme mulls splitting in two", "Acme will split itself in two", "observing"),
     ],
 )
 def test_hedges_are_the_headline_own(headline: str, reference: str, expected: str) -> None:
