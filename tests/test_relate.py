@@ -318,6 +318,7 @@ def test_answered_no(text: str, answered: bool) -> None:
         ("Museum says the old painting is safe", "Museum buys an old painting", None),
         # the reference already uses the word
         ("Sailor found alive", "Sailor found alive after he was feared dead", None),
+        ("Experts say the landing photo is real", "The landing photo was faked", "is real"),
         # survivors of an attack do not contradict those it killed
         ("Two crew members safe after the attack", "Attack killed three sailors", None),
     ],
