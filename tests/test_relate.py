@@ -285,6 +285,8 @@ def test_negated_clauses_names_the_negated_clause(extractor: Extractor) -> None:
         ("Gunman kills three, reports say", False),
         ("Hostage killed in air strike, group claims", False),
         ("Mayor resigns after bribery reports", False),
+        # criticism is no dismissal: "slams X over a report"
+        ("Senator slams agency over torture report", False),
     ],
 )
 def test_dismissal_cues(text: str, dismissed: bool) -> None:
