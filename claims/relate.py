@@ -80,6 +80,9 @@ class RelationCues:
     predicate_synonyms: dict[str, str]
     approximate_tolerance: float
     same_day_tolerance_days: int
+    attribution_words: tuple[str, ...] = ()
+    """Reporting verbs ("says", "told"): a headline that attributes its claim only reports it, but
+    a news body attributes everything it states, so these are kept apart from `hedge_words`."""
     rumour_words: tuple[str, ...] = ()
     """Nouns naming a circulating story ("rumour", "reports"): what a dismissal dismisses."""
     dismiss_words: tuple[str, ...] = ()
@@ -124,6 +127,10 @@ class RelationCues:
             if len(found) > len(pattern.findall(reference)):
                 return str(found[0]).lower()
         return None
+
+    @property
+    def attribution_re(self) -> re.Pattern[str]:
+        return phrase_pattern(self.attribution_words)
 
     @property
     def dismissal_re(self) -> re.Pattern[str]:
@@ -355,6 +362,7 @@ def load_relation_cues() -> RelationCues:
         predicate_synonyms=synonyms("predicate_synonyms"),
         approximate_tolerance=float(raw["approximate_tolerance"]),
         same_day_tolerance_days=int(raw["same_day_tolerance_days"]),
+        attribution_words=words("attribution_words"),
         rumour_words=words("rumour_words"),
         dismiss_words=words("dismiss_words"),
         dismissed_words=words("dismissed_words"),

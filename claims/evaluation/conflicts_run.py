@@ -291,7 +291,10 @@ def headline_stance(
         return HeadlineStance("observing", "off-topic")
     if settings.question_observing and "?" in headline:
         return HeadlineStance("observing", "question")
-    if settings.hedge_observing and _own_cues(cues.hedge_re, headline, reference) > 0:
+    if settings.hedge_observing and (
+        _own_cues(cues.hedge_re, headline, reference) > 0
+        or _own_cues(cues.attribution_re, headline, reference) > 0
+    ):
         return HeadlineStance("observing", "hedge")
     return HeadlineStance("for", "asserts")
 
@@ -567,7 +570,9 @@ def fnc_features(
                 debunk=debunk[p.body_id],
                 hedge=hedge[p.body_id],
                 headline_debunk=_debunk_cues(p.headline, cues),
-                headline_hedged="?" in p.headline or _count(cues.hedge_re, p.headline) > 0,
+                headline_hedged="?" in p.headline
+                or _count(cues.hedge_re, p.headline) > 0
+                or _count(cues.attribution_re, p.headline) > 0,
             )
         )
     return out
