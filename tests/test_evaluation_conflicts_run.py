@@ -154,25 +154,46 @@ def test_predict_fnc1_labels() -> None:
 
 
 @pytest.mark.parametrize(
-    ("headline_debunk", "headline_hedged", "expected"),
+    ("body_debunk", "headline_debunk", "headline_hedged", "headline_negated", "expected"),
     [
-        (0, False, "disagree"),  # "Bridge collapsed" vs a body calling it a hoax
-        (1, False, "agree"),  # "Bridge collapse was a hoax" vs the same body
-        (0, True, "discuss"),  # "Bridge reportedly collapsed?" is only asked, not asserted
+        (2, 0, False, False, "disagree"),  # "Bridge collapsed" vs a body calling it a hoax
+        (2, 1, False, False, "agree"),  # "Bridge collapse was a hoax" vs the same body
+        (2, 0, False, True, "agree"),  # "Bridge did not collapse" vs the same body
+        (2, 0, True, False, "discuss"),  # "Bridge reportedly collapsed?" is only asked
+        (0, 0, False, True, "disagree"),  # "Bridge did not collapse" vs a body reporting it
+        (0, 0, True, True, "agree"),  # "Bridge did not collapse, engineer says": only reported
+        (0, 0, False, False, "agree"),
     ],
 )
-def test_fnc_debunking_body_against_headline_polarity(
-    headline_debunk: int, headline_hedged: bool, expected: str
+def test_fnc_body_against_headline_polarity(
+    body_debunk: int,
+    headline_debunk: int,
+    headline_hedged: bool,
+    headline_negated: bool,
+    expected: str,
 ) -> None:
     features = FncFeatures(
         similarity=0.9,
         overlap=1.0,
-        debunk=2,
+        debunk=body_debunk,
         hedge=0,
         headline_debunk=headline_debunk,
         headline_hedged=headline_hedged,
+        headline_negated=headline_negated,
     )
     assert apply_fnc_rules([features], FncSettings()) == [expected]
+
+
+def test_fnc_features_parse_headline_negation() -> None:
+    from claims.nlp import load_spacy
+
+    body = "The bridge over the river collapsed on Monday. Officials say the bridge is closed."
+    pairs = [
+        FncPair("Bridge over the river did not collapse", 1, body, "disagree"),
+        FncPair("Bridge over the river collapsed", 1, body, "agree"),
+    ]
+    got = predict_fnc1(pairs, BagOfWordsEmbedder(), nlp=load_spacy())
+    assert got == ["disagree", "agree"]
 
 
 def test_body_lead_keeps_first_sentences() -> None:

@@ -26,10 +26,11 @@ the gold rule. Headline stance is predicted per headline, so macro-F1 over
 
 *FNC-1.* Headline/body pairs: ``unrelated`` when the headline and the body lead (first sentences)
 are far apart (embedding cosine and lexical overlap); when the body lead calls the story false
-(debunk, denial or dismissal cues), ``agree`` if the headline calls it false too, ``discuss`` if
-the headline only reports or asks ("X claims ...", "Did X ...?"), else ``disagree``; otherwise
-``discuss`` when the body hedges, ``agree`` when it does not. Each distinct headline and body
-lead is embedded once (23,684 pairs share 904 bodies).
+(debunk, denial or dismissal cues), ``agree`` if the headline denies it too (cues, or a negated
+main clause), ``discuss`` if the headline only reports or asks ("X claims ...", "Did X ...?"),
+else ``disagree``; a plainly negated headline ("X did not ...") over a body that does not call
+the story false is ``disagree``; otherwise ``discuss`` when the body hedges, else ``agree``.
+Each distinct headline and body lead is embedded once (23,684 pairs share 904 bodies).
 
 Tuning protocol: thresholds are chosen on the development half of `split_items` (by claim id for
 Emergent, by body id for FNC-1) and reported on both halves; see `main()`.
@@ -48,6 +49,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from claims.embed import Embedder
@@ -65,6 +67,7 @@ from claims.evaluation.conflicts import (
 )
 from claims.extract import Extractor
 from claims.models import Claim, Document, RelationType, Stance
+from claims.nlp import load_spacy
 from claims.relate import (
     RelationCues,
     RelationScorer,
@@ -540,6 +543,9 @@ class FncFeatures:
     headline_hedged: bool = False
     """The headline only reports or asks ("X claims ...", "Did X ...?"): a body calling the story
     false discusses such a headline rather than contradicting it (the claim was never made)."""
+    headline_negated: bool = False
+    """The headline's main clause is negated ("X did not ..."): it denies, like a debunk cue, so a
+    body that does not call the story false reports what the headline denies."""
 
 
 def fnc_features(
@@ -547,9 +553,11 @@ def fnc_features(
     embedder: Embedder,
     settings: FncSettings | None = None,
     cues: RelationCues | None = None,
+    nlp: Language | None = None,
 ) -> list[FncFeatures]:
-    """Per pair: cosine(headline, lead), headline-word overlap with the whole body, and cue counts
-    in the lead beyond those of the headline. Each distinct text is embedded once."""
+    """Per pair: cosine(headline, lead), headline-word overlap with the whole body, cue counts in
+    the lead and in the headline, and (with a spaCy pipeline) whether the headline's main clause
+    is negated. Each distinct text is embedded (and parsed) once."""
     settings = settings or FncSettings()
     cues = cues or load_relation_cues()
     leads = {p.body_id: body_lead(p.body_text, settings.lead_sentences) for p in pairs}
@@ -558,6 +566,10 @@ def fnc_features(
     body_ids = list(leads)
     hv = dict(zip(heads, embedder.embed(heads), strict=True))
     bv = dict(zip(body_ids, embedder.embed([leads[b] for b in body_ids]), strict=True))
+    negated: dict[str, bool] = {}
+    if nlp is not None:
+        parsed = nlp.pipe(heads, batch_size=128)
+        negated = {h: main_clause_negated(d) for h, d in zip(heads, parsed, strict=True)}
     debunk = {b: _debunk_cues(t, cues) for b, t in leads.items()}
     hedge = {b: _count(cues.hedge_re, t) for b, t in leads.items()}
     out = []
@@ -570,6 +582,7 @@ def fnc_features(
                 debunk=debunk[p.body_id],
                 hedge=hedge[p.body_id],
                 headline_debunk=_debunk_cues(p.headline, cues),
+                headline_negated=negated.get(p.headline, False),
                 headline_hedged="?" in p.headline
                 or _count(cues.hedge_re, p.headline) > 0
                 or _count(cues.attribution_re, p.headline) > 0,
@@ -593,12 +606,15 @@ def apply_fnc_rules(features: Sequence[FncFeatures], settings: FncSettings) -> l
         elif f.debunk >= settings.min_debunk:
             # A body calling the story false agrees with a headline that calls it false too,
             # discusses one that only reports or asks, and disagrees with one that asserts it.
-            if f.headline_debunk > 0:
+            if f.headline_debunk > 0 or f.headline_negated:
                 out.append("agree")
             elif f.headline_hedged:
                 out.append("discuss")
             else:
                 out.append("disagree")
+        elif f.headline_negated and not f.headline_hedged and f.headline_debunk == 0:
+            # "X did not happen" over a body that reports X without calling it false.
+            out.append("disagree")
         elif f.hedge >= settings.min_hedge:
             out.append("discuss")
         else:
@@ -607,11 +623,15 @@ def apply_fnc_rules(features: Sequence[FncFeatures], settings: FncSettings) -> l
 
 
 def predict_fnc1(
-    pairs: Sequence[FncPair], embedder: Embedder, settings: FncSettings | None = None
+    pairs: Sequence[FncPair],
+    embedder: Embedder,
+    settings: FncSettings | None = None,
+    nlp: Language | None = None,
 ) -> list[str]:
-    """One of agree/disagree/discuss/unrelated per pair, in input order."""
+    """One of agree/disagree/discuss/unrelated per pair, in input order; `nlp` (a spaCy pipeline)
+    adds the headline-negation rule."""
     settings = settings or FncSettings()
-    return apply_fnc_rules(fnc_features(pairs, embedder, settings), settings)
+    return apply_fnc_rules(fnc_features(pairs, embedder, settings, nlp=nlp), settings)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -713,7 +733,7 @@ def run_fnc(directory: Path, tune: bool = True) -> dict[str, Any]:
     started = time.perf_counter()
     pairs = load_fnc1(directory)
     embedder = SentenceTransformerEmbedder()
-    features = fnc_features(pairs, embedder)
+    features = fnc_features(pairs, embedder, nlp=load_spacy())
     featured = time.perf_counter() - started
     dev, held_out = split_items(pairs, key=lambda p: str(p.body_id))
     dev_set = {id(p) for p in dev}
