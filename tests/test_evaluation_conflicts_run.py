@@ -22,6 +22,7 @@ from claims.evaluation.conflicts_run import (
     negation_about,
     predict_emergent,
     predict_fnc1,
+    reference_text,
     stance_scores,
 )
 from claims.extract import Extractor
@@ -279,3 +280,16 @@ def test_accusation_hedges_and_debunk_cues(headline: str, expected: str) -> None
 def test_hedges_are_the_headline_own(headline: str, reference: str, expected: str) -> None:
     got = headline_stance(headline, reference, load_relation_cues(), EmergentSettings())
     assert got.stance == expected
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("Claim Acme will split in two", "Acme will split in two"),
+        ("Claim: Acme will split in two", "Acme will split in two"),
+        ("Claims about Acme are false", "Claims about Acme are false"),
+        ("Acme will split in two", "Acme will split in two"),
+    ],
+)
+def test_reference_text_drops_the_claim_label(claim: str, expected: str) -> None:
+    assert reference_text(EmergentClaim("c", claim, (), False)) == expected

@@ -363,6 +363,16 @@ class EmergentFeatures:
     reference_negated: bool = False
 
 
+_CLAIM_LABEL = re.compile(r"^\s*claim\s*[:\-–—]?\s+(?=\S)", re.IGNORECASE)
+
+
+def reference_text(claim: EmergentClaim) -> str:
+    """The claim as a statement: Emergent writes some claims with a label ("Claim Acme will split
+    in two"), which is not part of what is claimed and would otherwise be parsed as its verb or
+    cancel a headline's own "claims" as a hedge."""
+    return _CLAIM_LABEL.sub("", claim.claim_text, count=1)
+
+
 def emergent_features(
     claims: Sequence[EmergentClaim],
     extractor: Extractor,
@@ -371,7 +381,7 @@ def emergent_features(
     codes: Sequence[str] = RELATION_CODES,
 ) -> list[EmergentFeatures]:
     """Extract every headline and reference once, relate them, and embed them (if asked)."""
-    ref_docs = [Document(id=f"ref:{c.claim_id}", text=c.claim_text) for c in claims]
+    ref_docs = [Document(id=f"ref:{c.claim_id}", text=reference_text(c)) for c in claims]
     head_docs = [
         Document(id=f"{c.claim_id}:{h.article_id}", text=h.headline, outlet=h.source)
         for c in claims
@@ -385,38 +395,42 @@ def emergent_features(
     )
     sims: dict[str, float] = {}
     if embedder is not None:
-        texts = [c.claim_text for c in claims] + [h.headline for c in claims for h in c.headlines]
+        texts = [reference_text(c) for c in claims] + [
+            h.headline for c in claims for h in c.headlines
+        ]
         unique = list(dict.fromkeys(texts))
         vectors = dict(zip(unique, embedder.embed(unique), strict=True))
         for c in claims:
             for h in c.headlines:
                 sims[f"{c.claim_id}:{h.article_id}"] = float(
-                    np.dot(vectors[c.claim_text], vectors[h.headline])
+                    np.dot(vectors[reference_text(c)], vectors[h.headline])
                 )
     texts = list(
         dict.fromkeys(
-            [c.claim_text for c in claims] + [h.headline for c in claims for h in c.headlines]
+            [reference_text(c) for c in claims] + [h.headline for c in claims for h in c.headlines]
         )
     )
     docs = dict(zip(texts, extractor.nlp.pipe(texts, batch_size=128), strict=True))
     negated = {t: main_clause_negated(doc) for t, doc in docs.items()}
-    topic = {c.claim_text: _topic_words(docs[c.claim_text]) for c in claims}
+    topic = {reference_text(c): _topic_words(docs[reference_text(c)]) for c in claims}
     out: list[EmergentFeatures] = []
     for c in claims:
         refs = ref_claims[f"ref:{c.claim_id}"]
         for h in c.headlines:
             key = f"{c.claim_id}:{h.article_id}"
-            code = _first_conflict(scorer, head_claims[key], h.headline, refs, c.claim_text, codes)
+            code = _first_conflict(
+                scorer, head_claims[key], h.headline, refs, reference_text(c), codes
+            )
             out.append(
                 EmergentFeatures(
                     c.claim_id,
                     h.article_id,
                     h.headline,
-                    c.claim_text,
+                    reference_text(c),
                     code,
                     sims.get(key),
-                    negation_about(docs[h.headline], topic[c.claim_text]),
-                    negated[c.claim_text],
+                    negation_about(docs[h.headline], topic[reference_text(c)]),
+                    negated[reference_text(c)],
                 )
             )
     return out
@@ -441,7 +455,7 @@ def apply_emergent_rules(
                 code = None
             per[h.article_id] = headline_stance(
                 h.headline,
-                c.claim_text,
+                reference_text(c),
                 cues,
                 settings,
                 code,
