@@ -80,6 +80,18 @@ class RelationCues:
     predicate_synonyms: dict[str, str]
     approximate_tolerance: float
     same_day_tolerance_days: int
+    attribution_words: tuple[str, ...] = ()
+    """Reporting verbs ("says", "told"): a headline that attributes its claim only reports it, but
+    a news body attributes everything it states, so these are kept apart from `hedge_words`."""
+    rumour_words: tuple[str, ...] = ()
+    """Nouns naming a circulating story ("rumour", "reports"): what a dismissal dismisses."""
+    dismiss_words: tuple[str, ...] = ()
+    """Verbs that dismiss the story they govern ("kills the rumour", "laughs off reports")."""
+    dismissed_words: tuple[str, ...] = ()
+    contrary_words: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = ()
+    """Pairs (event words, contrary words): a report that the person is "alive" or "safe"
+    contradicts a claim that they were killed or kidnapped, with no negation word at all."""
+    """What a dismissed story is called ("rumours ... put to rest", "... a fabrication")."""
 
     def pattern(self, words: Iterable[str]) -> re.Pattern[str]:
         return phrase_pattern(tuple(words))
@@ -103,6 +115,30 @@ class RelationCues:
     @property
     def hedge_re(self) -> re.Pattern[str]:
         return phrase_pattern(self.hedge_words)
+
+    def contrary(self, text: str, reference: str) -> str | None:
+        """The contrary word of `text` for an event the reference claims (see `contrary_words`),
+        when the reference does not already use it ("killed" vs "found alive"); else None."""
+        for events, contraries in self.contrary_words:
+            if not phrase_pattern(events).search(reference):
+                continue
+            pattern = phrase_pattern(contraries)
+            found = pattern.findall(text)
+            if len(found) > len(pattern.findall(reference)):
+                return str(found[0]).lower()
+        return None
+
+    @property
+    def attribution_re(self) -> re.Pattern[str]:
+        return phrase_pattern(self.attribution_words)
+
+    @property
+    def dismissal_re(self) -> re.Pattern[str]:
+        """A story dismissed: a dismissing verb a few words before a story noun ("Director kills
+        stolen car rumour"), a story noun a few words before a dismissive verdict ("Expansion report
+        is complete fabrication"), or "despite" a story ("Singer alive and well despite death
+        reports": the headline asserts the opposite of what circulates)."""
+        return _dismissal_pattern(self.rumour_words, self.dismiss_words, self.dismissed_words)
 
     def unit(self, unit: str | None) -> str | None:
         """Canonical unit: lower-cased, singular, synonyms merged ("Troops" -> "soldier")."""
@@ -136,6 +172,46 @@ def phrase_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
         tail = "" if not w[-1:].isalnum() else r"(?![\w])"
         parts.append(lead + body + tail)
     return re.compile("|".join(parts) if parts else r"(?!x)x", re.IGNORECASE)
+
+
+_GAP = r"(?:[^\w,:;.!?|–—]+[\w'’-]+){0,4}?[^\w,:;.!?|–—]+"
+"""Up to four words between the parts of a dismissal ("kills stolen car rumour"), within one
+clause: "Hostage killed in strike, group claims" is no dismissal of claims."""
+
+
+@lru_cache(maxsize=8)
+def _dismissal_pattern(
+    rumours: tuple[str, ...], verbs: tuple[str, ...], verdicts: tuple[str, ...]
+) -> re.Pattern[str]:
+    if not rumours:
+        return re.compile(r"(?!x)x")
+    story, verb, verdict = (
+        phrase_pattern(w).pattern if w else r"(?!x)x" for w in (rumours, verbs, verdicts)
+    )
+    despite = phrase_pattern(("despite", "amid denials of")).pattern
+    # A story noun that introduces what it says ("..., reports say") is no object of dismissal.
+    said = r"(?!\W+(?:say|says|said|claim|claims|suggest|suggests|show|shows)\b)"
+    return re.compile(
+        f"(?:{verb}){_GAP}(?:{story}){said}|(?:{despite}){_GAP}(?:{story})"
+        f"|(?:{story}){_GAP}(?:{verdict})",
+        re.IGNORECASE,
+    )
+
+
+def answered_no(text: str, cues: RelationCues, max_words: int = 6) -> bool:
+    """A question headline that answers itself in the negative: "Is the mayor resigning? No",
+    "Did the dog save the boy? Probably not", "Aliens in the lake? No, says the sheriff". The
+    question only raises the claim; the short answer after it rejects it, so this is a denial,
+    not a mere report. An answer is the part after the last "?", of at most `max_words` words,
+    whose first three words hold a negation ("not", "no", "nope"); a longer part is a second
+    headline sentence, not an answer."""
+    if "?" not in text:
+        return False
+    tail = text.rsplit("?", 1)[1]
+    words = re.findall(r"[\w'’]+", tail)
+    if not words or len(words) > max_words:
+        return False
+    return bool(cues.negation_re.search(" ".join(words[:3])))
 
 
 NEGATIVE_SUBJECTS = frozenset({"nobody", "none", "nothing", "no-one"})
@@ -184,12 +260,37 @@ def negated_clauses(doc: Doc) -> list[Token]:
             children = list(t.children)
             if t.tag_ == "VB" and not any(c.dep_.startswith("nsubj") for c in children):
                 continue  # an imperative: "Don't reset your phone" advises, it does not deny
+            if _purpose_clause(t):
+                continue
             for c in children:
                 infinitive = c.i + 1 < len(doc) and doc[c.i + 1].lower_ == "to"  # "not to give up"
                 if (c.dep_ == "neg" and not infinitive) or is_negative_subject(c):
                     out.append(t)
                     break
     return out
+
+
+_PURPOSE_MARKS = frozenset({"so", "lest"})
+
+
+def _purpose_clause(head: Token) -> bool:
+    """A clause opened by "so (that)" or "lest" states an aim: "Mayor hires guard so thieves won't
+    return" says what the hiring is meant to prevent, it denies nothing. Title-case headlines
+    ("... Guard So Thieves Won't Return") often parse the clause as the root, with the first part
+    hanging on it, so the test is on the words: a "so"/"lest" of the clause, after other words
+    of the headline (a headline-initial "So" is a discourse marker), before the negated verb and
+    not followed by a comma ("So, ..." is a discourse "so" too)."""
+    doc = head.doc
+    for c in head.children:
+        if (
+            c.lower_ in _PURPOSE_MARKS
+            and c.dep_ in {"mark", "advmod"}
+            and 0 < c.i < head.i
+            and not doc[c.i - 1].is_punct
+            and doc[c.i + 1].text != ","
+        ):
+            return True
+    return False
 
 
 _LABEL_END = frozenset({":", "-", "–", "—", "|"})
@@ -261,6 +362,14 @@ def load_relation_cues() -> RelationCues:
         predicate_synonyms=synonyms("predicate_synonyms"),
         approximate_tolerance=float(raw["approximate_tolerance"]),
         same_day_tolerance_days=int(raw["same_day_tolerance_days"]),
+        attribution_words=words("attribution_words"),
+        rumour_words=words("rumour_words"),
+        dismiss_words=words("dismiss_words"),
+        dismissed_words=words("dismissed_words"),
+        contrary_words=tuple(
+            (tuple(str(w).lower() for w in events), tuple(str(w).lower() for w in contraries))
+            for events, contraries in raw["contrary_words"]
+        ),
     )
 
 
@@ -518,8 +627,15 @@ class RuleRelationScorer(SpacyStage):
         return None
 
     def _debunks(self, claim: Claim) -> bool:
+        """The claim calls the story false: a debunk or denial word, or a dismissal of a story
+        ("dismissed the reports"; a bare "dismissed" is as often "fired")."""
         text = claim.content.text
-        return bool(self.cues.debunk_re.search(text) or self.cues.denial_re.search(text))
+        cues = self.cues
+        return bool(
+            cues.debunk_re.search(text)
+            or cues.denial_re.search(text)
+            or cues.dismissal_re.search(text)
+        )
 
     def _denial(self, a: Claim, b: Claim) -> tuple[RelationType, Reason] | None:
         """One claimant denies (cue "deny", "reject", a negated "say") or calls it false; the other

@@ -11,13 +11,18 @@ from claims.embed import Vectors
 from claims.evaluation.conflicts import EmergentClaim, FncPair, Headline, score_flags
 from claims.evaluation.conflicts_run import (
     EmergentSettings,
+    FncFeatures,
+    FncSettings,
     _own_negations,
+    _plain,
     _topic_words,
+    apply_fnc_rules,
     body_lead,
     headline_stance,
     negation_about,
     predict_emergent,
     predict_fnc1,
+    reference_text,
     stance_scores,
 )
 from claims.extract import Extractor
@@ -149,12 +154,59 @@ def test_predict_fnc1_labels() -> None:
     assert predict_fnc1(pairs, BagOfWordsEmbedder()) == ["agree", "disagree", "unrelated"]
 
 
+@pytest.mark.parametrize(
+    ("body_debunk", "headline_debunk", "headline_hedged", "headline_negated", "expected"),
+    [
+        (2, 0, False, False, "disagree"),  # "Bridge collapsed" vs a body calling it a hoax
+        (2, 1, False, False, "agree"),  # "Bridge collapse was a hoax" vs the same body
+        (2, 0, False, True, "agree"),  # "Bridge did not collapse" vs the same body
+        (2, 0, True, False, "discuss"),  # "Bridge reportedly collapsed?" is only asked
+        (0, 0, False, True, "disagree"),  # "Bridge did not collapse" vs a body reporting it
+        (0, 0, True, True, "agree"),  # "Bridge did not collapse, engineer says": only reported
+        (0, 0, False, False, "agree"),
+    ],
+)
+def test_fnc_body_against_headline_polarity(
+    body_debunk: int,
+    headline_debunk: int,
+    headline_hedged: bool,
+    headline_negated: bool,
+    expected: str,
+) -> None:
+    features = FncFeatures(
+        similarity=0.9,
+        overlap=1.0,
+        debunk=body_debunk,
+        hedge=0,
+        headline_debunk=headline_debunk,
+        headline_hedged=headline_hedged,
+        headline_negated=headline_negated,
+    )
+    assert apply_fnc_rules([features], FncSettings()) == [expected]
+
+
+def test_fnc_features_parse_headline_negation() -> None:
+    from claims.nlp import load_spacy
+
+    body = "The bridge over the river collapsed on Monday. Officials say the bridge is closed."
+    pairs = [
+        FncPair("Bridge over the river did not collapse", 1, body, "disagree"),
+        FncPair("Bridge over the river collapsed", 1, body, "agree"),
+    ]
+    got = predict_fnc1(pairs, BagOfWordsEmbedder(), nlp=load_spacy())
+    assert got == ["disagree", "agree"]
+
+
 def test_body_lead_keeps_first_sentences() -> None:
     assert body_lead("One. Two!  Three? Four.", 2) == "One. Two!"
 
 
 def test_own_negations_skip_the_reference_wording() -> None:
     cues = load_relation_cues()
+    # idioms deny nothing: "can't stop", "not the first time"
+    reference = "The mayor of Springfield resigned"
+    assert _own_negations(_plain("You won't believe why the mayor resigned"), reference, cues) == 0
+    assert _own_negations(_plain("Not the first mayor to resign"), reference, cues) == 0
     reference = "Fans adopted the chant 'never walk alone' at the final"
     assert _own_negations("Never walk alone chant spreads to the final", reference, cues) == 0
     assert _own_negations("Fans did not adopt the chant", reference, cues) == 1
@@ -193,6 +245,15 @@ def test_negation_needs_similarity(headline: str, similarity: float, expected: s
     [
         ("Springfield mayor accused of taking bribes", "observing"),
         ("Springfield mayor says bribe stories are rubbish", "against"),
+        ("Springfield mayor laughs off bribe reports", "against"),
+        ("Springfield mayor took bribes? No, says the auditor", "against"),
+        ("Springfield mayor took bribes?", "observing"),
+        ("Bribe photo of Springfield mayor was doctored", "against"),
+        # everyday senses that deny nothing: fired, refused bail
+        ("Springfield mayor dismissed after bribery scandal", "for"),
+        ("Springfield mayor denied bail in bribery case", "for"),
+        ("Springfield mayor's bribes mocked by satirical magazine", "for"),
+        ("Protesters staged a sit-in over Springfield mayor's bribes", "for"),
     ],
 )
 def test_accusation_hedges_and_debunk_cues(headline: str, expected: str) -> None:
@@ -200,3 +261,35 @@ def test_accusation_hedges_and_debunk_cues(headline: str, expected: str) -> None
         headline, "The mayor of Springfield took bribes", load_relation_cues(), EmergentSettings()
     )
     assert got.stance == expected
+
+
+@pytest.mark.parametrize(
+    ("headline", "reference", "expected"),
+    [
+        # a label on the reference ("Claim ...") does not cancel the headline's own hedge
+        ("Acme plans to split in two: report", "Claim Acme will split itself in two", "observing"),
+        ("Acme to split in two", "Claim Acme will split itself in two", "for"),
+        # a cue word that is part of the claim's wording is no hedge ("Ben May" is a name)
+        ("Acme names Ben May as its new chief", "Acme named Ben May chief", "for"),
+        # attribution reports what someone says; the outlet does not assert it
+        ("Acme will split in two, analyst says", "Acme will split itself in two", "observing"),
+        ("Acme apparently splitting in two", "Acme will split itself in two", "observing"),
+        ("Acme mulls splitting in two", "Acme will split itself in two", "observing"),
+    ],
+)
+def test_hedges_are_the_headline_own(headline: str, reference: str, expected: str) -> None:
+    got = headline_stance(headline, reference, load_relation_cues(), EmergentSettings())
+    assert got.stance == expected
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        ("Claim Acme will split in two", "Acme will split in two"),
+        ("Claim: Acme will split in two", "Acme will split in two"),
+        ("Claims about Acme are false", "Claims about Acme are false"),
+        ("Acme will split in two", "Acme will split in two"),
+    ],
+)
+def test_reference_text_drops_the_claim_label(claim: str, expected: str) -> None:
+    assert reference_text(EmergentClaim("c", claim, (), False)) == expected

@@ -8,7 +8,9 @@ from claims.extract import Extractor
 from claims.models import Claim, Document, RelationType
 from claims.relate import (
     RuleRelationScorer,
+    answered_no,
     interval,
+    load_relation_cues,
     main_clause_negated,
     negated_clauses,
     relate_all,
@@ -102,6 +104,12 @@ CORROBORATES = RelationType.CORROBORATES
             "Reports that the army attacked the village are a hoax, the minister said.",
             (CONFLICTS, "denial"),
             id="denial-hoax",
+        ),
+        pytest.param(
+            "The army attacked the village, witnesses said.",
+            "The minister laughed off reports that the army attacked the village.",
+            (CONFLICTS, "denial"),
+            id="denial-dismissal",
         ),
         pytest.param(
             "Ten people were killed in the attack, police said.",
@@ -241,6 +249,12 @@ def test_interval_bounds(extractor: Extractor) -> None:
         # an infinitive "not to" gives advice, it denies nothing
         ("Four reasons not to cancel your summer trip", False),
         ("Council sold the stadium", False),
+        # a purpose clause says what an act should prevent, in either casing
+        ("The mayor hired a guard so he won't get robbed again", False),
+        ("Mayor Hires Guard So Thieves Won't Return", False),
+        # ... but a result "so" after a comma, or a discourse "So, ...", still negates
+        ("The mayor is not resigning, so the council will not meet", True),
+        ("So, the mayor did not resign", True),
     ],
 )
 def test_main_clause_negated(extractor: Extractor, text: str, negated: bool) -> None:
@@ -255,3 +269,61 @@ def test_negated_clauses_names_the_negated_clause(extractor: Extractor) -> None:
     assert head.dep_ == "conj"
     (root,) = negated_clauses(extractor.nlp("Council did not sell the stadium"))
     assert root.dep_ == "ROOT"
+
+
+@pytest.mark.parametrize(
+    ("text", "dismissed"),
+    [
+        ("Director kills stolen car rumour with a photo", True),
+        ("Mayor laughs off reports that he will resign", True),
+        ("Bridge collapse story is a complete fabrication, engineers say", True),
+        ("Rumours of his death greatly exaggerated", True),
+        ("Mayor laughs off bribe reports", True),
+        # "despite" the story: the headline asserts what the story contradicts
+        ("Singer alive and well despite death reports", True),
+        # a story noun naming who says it is an attribution, not an object of dismissal
+        ("Gunman kills three, reports say", False),
+        ("Hostage killed in air strike, group claims", False),
+        ("Mayor resigns after bribery reports", False),
+        # criticism is no dismissal: "slams X over a report"
+        ("Senator slams agency over torture report", False),
+    ],
+)
+def test_dismissal_cues(text: str, dismissed: bool) -> None:
+    assert bool(load_relation_cues().dismissal_re.search(text)) is dismissed
+
+
+@pytest.mark.parametrize(
+    ("text", "answered"),
+    [
+        ("Is the mayor resigning? No", True),
+        ("Did the dog save the boy? Probably not", True),
+        ("Aliens in the lake? No, says the sheriff", True),
+        ("Is the mayor resigning?", False),
+        ("Is the mayor resigning? Council meets tonight", False),
+        # a long second sentence is no short answer
+        ("Who saw it? The crash that nobody survived shook the whole small town", False),
+        ("The mayor is not resigning", False),
+    ],
+)
+def test_answered_no(text: str, answered: bool) -> None:
+    assert answered_no(text, load_relation_cues()) is answered
+
+
+@pytest.mark.parametrize(
+    ("text", "reference", "contrary"),
+    [
+        ("Missing sailor found alive on a raft", "Missing sailor died at sea", "alive"),
+        ("Aid worker says she is safe", "Aid worker kidnapped by rebels", "safe"),
+        ("Museum says the old painting is safe", "Old painting stolen from museum", "safe"),
+        # no event the contrary word would contradict
+        ("Museum says the old painting is safe", "Museum buys an old painting", None),
+        # the reference already uses the word
+        ("Sailor found alive", "Sailor found alive after he was feared dead", None),
+        ("Experts say the landing photo is real", "The landing photo was faked", "is real"),
+        # survivors of an attack do not contradict those it killed
+        ("Two crew members safe after the attack", "Attack killed three sailors", None),
+    ],
+)
+def test_contrary_words(text: str, reference: str, contrary: str | None) -> None:
+    assert load_relation_cues().contrary(text, reference) == contrary

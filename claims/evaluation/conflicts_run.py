@@ -7,13 +7,17 @@ the outlet's own: "Lebanon detains wife ...") can be compared with the reference
 `RelationScorer`. Each headline then gets a stance towards the reference:
 
 - ``against``: the headline calls the claim false (debunk/denial cues: "hoax", "fake", "denies"),
-  negates it where the reference does not ("X is NOT dead", "Painting not stolen"), or one
-  of its claims conflicts with a reference claim (numbers, negation, role swap; the scorer's
-  rules). A negation counts only when it is about the claim: in the main clause, or in a clause
-  sharing a content word with the reference (`negation_about`); not quoting the reference's own
-  wording (a slogan such as "never walk alone" in the claim, `_own_negations`); and, with an
-  embedder, in a headline close enough to the reference (``negation_min_similarity``);
-- ``observing``: the headline only reports the claim (a question, "reportedly", "claims", "may");
+  dismisses the story that carries it ("laughs off rumours", "report is a fabrication", "alive
+  despite death reports"), answers its own question in the negative ("X? No, says Y"), negates
+  it where the reference does not ("X is NOT dead", "Painting not stolen"), or one of its claims
+  conflicts with a reference claim (numbers, negation, role swap; the scorer's rules). A negation
+  counts only when it is about the claim: in the main clause, or in a clause sharing a content
+  word with the reference (`negation_about`); not in a purpose clause ("so he won't ..."); not
+  quoting the reference's own wording (a slogan such as "never walk alone" in the claim,
+  `_own_negations`); and, with an embedder, in a headline close enough to the reference
+  (``negation_min_similarity``);
+- ``observing``: the headline only reports the claim (a question, "reportedly", "claims", "may",
+  "X says"): a hedge counts unless it is the reference's own wording (`_own_cues`);
 - ``for``: otherwise.
 
 A claim is flagged conflicting iff its headlines hold at least one ``for`` and one ``against``,
@@ -21,9 +25,12 @@ the gold rule. Headline stance is predicted per headline, so macro-F1 over
 ``articleHeadlineStance`` is reported too.
 
 *FNC-1.* Headline/body pairs: ``unrelated`` when the headline and the body lead (first sentences)
-are far apart (embedding cosine and lexical overlap), ``disagree`` when the body carries debunk or
-denial cues the headline does not, ``discuss`` when it hedges, ``agree`` otherwise. Each distinct
-headline and body lead is embedded once (23,684 pairs share 904 bodies).
+are far apart (embedding cosine and lexical overlap); when the body lead calls the story false
+(debunk, denial or dismissal cues), ``agree`` if the headline denies it too (cues, or a negated
+main clause), ``discuss`` if the headline only reports or asks ("X claims ...", "Did X ...?"),
+else ``disagree``; a plainly negated headline ("X did not ...") over a body that does not call
+the story false is ``disagree``; otherwise ``discuss`` when the body hedges, else ``agree``.
+Each distinct headline and body lead is embedded once (23,684 pairs share 904 bodies).
 
 Tuning protocol: thresholds are chosen on the development half of `split_items` (by claim id for
 Emergent, by body id for FNC-1) and reported on both halves; see `main()`.
@@ -42,6 +49,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from claims.embed import Embedder
@@ -59,9 +67,11 @@ from claims.evaluation.conflicts import (
 )
 from claims.extract import Extractor
 from claims.models import Claim, Document, RelationType, Stance
+from claims.nlp import load_spacy
 from claims.relate import (
     RelationCues,
     RelationScorer,
+    answered_no,
     load_relation_cues,
     main_clause_negated,
     negated_clauses,
@@ -213,6 +223,29 @@ def _own_negations(headline: str, reference: str, cues: RelationCues) -> int:
     return own
 
 
+def _own_cues(pattern: re.Pattern[str], headline: str, reference: str) -> int:
+    """Cue hits of the headline that are not the reference's own wording: a hit whose word before
+    or after it also sits next to it in the reference ("named Myron May", "the viral hashtag")
+    quotes the claim rather than hedging it. Emergent references are sometimes labelled ("Claim
+    Acme will split in two"), so counting hedges *relative* to the reference would let the label
+    cancel a real hedge ("Acme plans to split in two: report"); this test does not."""
+    ref = f" {' '.join(_WORD_RE.findall(reference.lower()))} "
+    words = [w.group(0) for w in _WORD_RE.finditer(headline.lower())]
+    spans = [(w.start(), w.end()) for w in _WORD_RE.finditer(headline.lower())]
+    own = 0
+    for m in pattern.finditer(headline):
+        inside = [i for i, (a, b) in enumerate(spans) if a < m.end() and m.start() < b]
+        if not inside:
+            own += 1
+            continue
+        cue = " ".join(words[inside[0] : inside[-1] + 1])
+        before = f" {words[inside[0] - 1]} {cue} " if inside[0] > 0 else None
+        after = f" {cue} {words[inside[-1] + 1]} " if inside[-1] + 1 < len(words) else None
+        if not any(n is not None and n in ref for n in (before, after)):
+            own += 1
+    return own
+
+
 def headline_stance(
     headline: str,
     reference: str,
@@ -225,14 +258,23 @@ def headline_stance(
     """The stance of one headline towards the reference claim, by cues relative to the reference.
 
     Cues are counted *relative* to the reference: a claim like "Pope says pets will not go to
-    heaven" already carries a "not", so only an extra one in the headline counts. `negated` is
+    heaven" already carries a "not", so only an extra one in the headline counts; hedges count
+    when they are not the reference's own wording (`_own_cues`). `negated` is
     (headline, reference) main-clause negation from a parse, used when `settings.negation` is
     ``"parse"``.
     """
     headline, reference = _plain(headline), _plain(reference)
-    for name, pattern in (("debunk", cues.debunk_re), ("denial", cues.denial_re)):
+    for name, pattern in (
+        ("debunk", cues.debunk_re),
+        ("denial", cues.denial_re),
+        ("dismissal", cues.dismissal_re),
+    ):
         if _count(pattern, headline) > _count(pattern, reference):
             return HeadlineStance("against", name)
+    if answered_no(headline, cues) and not answered_no(reference, cues):
+        return HeadlineStance("against", "answered-no")
+    if cues.contrary(headline, reference) is not None:
+        return HeadlineStance("against", "contrary")
     if settings.negation == "lexical" and _count(cues.negation_re, headline) > _count(
         cues.negation_re, reference
     ):
@@ -252,8 +294,9 @@ def headline_stance(
         return HeadlineStance("observing", "off-topic")
     if settings.question_observing and "?" in headline:
         return HeadlineStance("observing", "question")
-    if settings.hedge_observing and _count(cues.hedge_re, headline) > _count(
-        cues.hedge_re, reference
+    if settings.hedge_observing and (
+        _own_cues(cues.hedge_re, headline, reference) > 0
+        or _own_cues(cues.attribution_re, headline, reference) > 0
     ):
         return HeadlineStance("observing", "hedge")
     return HeadlineStance("for", "asserts")
@@ -320,6 +363,16 @@ class EmergentFeatures:
     reference_negated: bool = False
 
 
+_CLAIM_LABEL = re.compile(r"^\s*claim\s*[:\-–—]?\s+(?=\S)", re.IGNORECASE)
+
+
+def reference_text(claim: EmergentClaim) -> str:
+    """The claim as a statement: Emergent writes some claims with a label ("Claim Acme will split
+    in two"), which is not part of what is claimed and would otherwise be parsed as its verb or
+    cancel a headline's own "claims" as a hedge."""
+    return _CLAIM_LABEL.sub("", claim.claim_text, count=1)
+
+
 def emergent_features(
     claims: Sequence[EmergentClaim],
     extractor: Extractor,
@@ -328,7 +381,7 @@ def emergent_features(
     codes: Sequence[str] = RELATION_CODES,
 ) -> list[EmergentFeatures]:
     """Extract every headline and reference once, relate them, and embed them (if asked)."""
-    ref_docs = [Document(id=f"ref:{c.claim_id}", text=c.claim_text) for c in claims]
+    ref_docs = [Document(id=f"ref:{c.claim_id}", text=reference_text(c)) for c in claims]
     head_docs = [
         Document(id=f"{c.claim_id}:{h.article_id}", text=h.headline, outlet=h.source)
         for c in claims
@@ -342,38 +395,42 @@ def emergent_features(
     )
     sims: dict[str, float] = {}
     if embedder is not None:
-        texts = [c.claim_text for c in claims] + [h.headline for c in claims for h in c.headlines]
+        texts = [reference_text(c) for c in claims] + [
+            h.headline for c in claims for h in c.headlines
+        ]
         unique = list(dict.fromkeys(texts))
         vectors = dict(zip(unique, embedder.embed(unique), strict=True))
         for c in claims:
             for h in c.headlines:
                 sims[f"{c.claim_id}:{h.article_id}"] = float(
-                    np.dot(vectors[c.claim_text], vectors[h.headline])
+                    np.dot(vectors[reference_text(c)], vectors[h.headline])
                 )
     texts = list(
         dict.fromkeys(
-            [c.claim_text for c in claims] + [h.headline for c in claims for h in c.headlines]
+            [reference_text(c) for c in claims] + [h.headline for c in claims for h in c.headlines]
         )
     )
     docs = dict(zip(texts, extractor.nlp.pipe(texts, batch_size=128), strict=True))
     negated = {t: main_clause_negated(doc) for t, doc in docs.items()}
-    topic = {c.claim_text: _topic_words(docs[c.claim_text]) for c in claims}
+    topic = {reference_text(c): _topic_words(docs[reference_text(c)]) for c in claims}
     out: list[EmergentFeatures] = []
     for c in claims:
         refs = ref_claims[f"ref:{c.claim_id}"]
         for h in c.headlines:
             key = f"{c.claim_id}:{h.article_id}"
-            code = _first_conflict(scorer, head_claims[key], h.headline, refs, c.claim_text, codes)
+            code = _first_conflict(
+                scorer, head_claims[key], h.headline, refs, reference_text(c), codes
+            )
             out.append(
                 EmergentFeatures(
                     c.claim_id,
                     h.article_id,
                     h.headline,
-                    c.claim_text,
+                    reference_text(c),
                     code,
                     sims.get(key),
-                    negation_about(docs[h.headline], topic[c.claim_text]),
-                    negated[c.claim_text],
+                    negation_about(docs[h.headline], topic[reference_text(c)]),
+                    negated[reference_text(c)],
                 )
             )
     return out
@@ -398,7 +455,7 @@ def apply_emergent_rules(
                 code = None
             per[h.article_id] = headline_stance(
                 h.headline,
-                c.claim_text,
+                reference_text(c),
                 cues,
                 settings,
                 code,
@@ -492,7 +549,17 @@ class FncFeatures:
     similarity: float
     overlap: float
     debunk: int
+    """Debunk/denial/dismissal cue hits in the body lead."""
     hedge: int
+    headline_debunk: int = 0
+    """The same cues in the headline: a headline that itself calls the story false ("X is a
+    hoax") *agrees* with a body that debunks it, where a headline asserting it disagrees."""
+    headline_hedged: bool = False
+    """The headline only reports or asks ("X claims ...", "Did X ...?"): a body calling the story
+    false discusses such a headline rather than contradicting it (the claim was never made)."""
+    headline_negated: bool = False
+    """The headline's main clause is negated ("X did not ..."): it denies, like a debunk cue, so a
+    body that does not call the story false reports what the headline denies."""
 
 
 def fnc_features(
@@ -500,9 +567,11 @@ def fnc_features(
     embedder: Embedder,
     settings: FncSettings | None = None,
     cues: RelationCues | None = None,
+    nlp: Language | None = None,
 ) -> list[FncFeatures]:
-    """Per pair: cosine(headline, lead), headline-word overlap with the whole body, and cue counts
-    in the lead beyond those of the headline. Each distinct text is embedded once."""
+    """Per pair: cosine(headline, lead), headline-word overlap with the whole body, cue counts in
+    the lead and in the headline, and (with a spaCy pipeline) whether the headline's main clause
+    is negated. Each distinct text is embedded (and parsed) once."""
     settings = settings or FncSettings()
     cues = cues or load_relation_cues()
     leads = {p.body_id: body_lead(p.body_text, settings.lead_sentences) for p in pairs}
@@ -511,21 +580,36 @@ def fnc_features(
     body_ids = list(leads)
     hv = dict(zip(heads, embedder.embed(heads), strict=True))
     bv = dict(zip(body_ids, embedder.embed([leads[b] for b in body_ids]), strict=True))
-    debunk = {b: _count(cues.debunk_re, t) + _count(cues.denial_re, t) for b, t in leads.items()}
+    negated: dict[str, bool] = {}
+    if nlp is not None:
+        parsed = nlp.pipe(heads, batch_size=128)
+        negated = {h: main_clause_negated(d) for h, d in zip(heads, parsed, strict=True)}
+    debunk = {b: _debunk_cues(t, cues) for b, t in leads.items()}
     hedge = {b: _count(cues.hedge_re, t) for b, t in leads.items()}
     out = []
     for p in pairs:
         hw = _content_words(p.headline)
-        h_debunk = _count(cues.debunk_re, p.headline) + _count(cues.denial_re, p.headline)
         out.append(
             FncFeatures(
                 similarity=float(np.dot(hv[p.headline], bv[p.body_id])),
                 overlap=len(hw & body_words[p.body_id]) / len(hw) if hw else 0.0,
-                debunk=max(0, debunk[p.body_id] - h_debunk),
+                debunk=debunk[p.body_id],
                 hedge=hedge[p.body_id],
+                headline_debunk=_debunk_cues(p.headline, cues),
+                headline_negated=negated.get(p.headline, False),
+                headline_hedged="?" in p.headline
+                or _count(cues.hedge_re, p.headline) > 0
+                or _count(cues.attribution_re, p.headline) > 0,
             )
         )
     return out
+
+
+def _debunk_cues(text: str, cues: RelationCues) -> int:
+    """Hits of the cues that call a story false: debunk, denial and dismissal (`_plain` first, so
+    "refuses to confirm or deny" does not count)."""
+    text = _plain(text)
+    return sum(_count(p, text) for p in (cues.debunk_re, cues.denial_re, cues.dismissal_re))
 
 
 def apply_fnc_rules(features: Sequence[FncFeatures], settings: FncSettings) -> list[str]:
@@ -534,6 +618,16 @@ def apply_fnc_rules(features: Sequence[FncFeatures], settings: FncSettings) -> l
         if f.similarity < settings.min_similarity and f.overlap < settings.min_overlap:
             out.append("unrelated")
         elif f.debunk >= settings.min_debunk:
+            # A body calling the story false agrees with a headline that calls it false too,
+            # discusses one that only reports or asks, and disagrees with one that asserts it.
+            if f.headline_debunk > 0 or f.headline_negated:
+                out.append("agree")
+            elif f.headline_hedged:
+                out.append("discuss")
+            else:
+                out.append("disagree")
+        elif f.headline_negated and not f.headline_hedged and f.headline_debunk == 0:
+            # "X did not happen" over a body that reports X without calling it false.
             out.append("disagree")
         elif f.hedge >= settings.min_hedge:
             out.append("discuss")
@@ -543,11 +637,15 @@ def apply_fnc_rules(features: Sequence[FncFeatures], settings: FncSettings) -> l
 
 
 def predict_fnc1(
-    pairs: Sequence[FncPair], embedder: Embedder, settings: FncSettings | None = None
+    pairs: Sequence[FncPair],
+    embedder: Embedder,
+    settings: FncSettings | None = None,
+    nlp: Language | None = None,
 ) -> list[str]:
-    """One of agree/disagree/discuss/unrelated per pair, in input order."""
+    """One of agree/disagree/discuss/unrelated per pair, in input order; `nlp` (a spaCy pipeline)
+    adds the headline-negation rule."""
     settings = settings or FncSettings()
-    return apply_fnc_rules(fnc_features(pairs, embedder, settings), settings)
+    return apply_fnc_rules(fnc_features(pairs, embedder, settings, nlp=nlp), settings)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -649,7 +747,7 @@ def run_fnc(directory: Path, tune: bool = True) -> dict[str, Any]:
     started = time.perf_counter()
     pairs = load_fnc1(directory)
     embedder = SentenceTransformerEmbedder()
-    features = fnc_features(pairs, embedder)
+    features = fnc_features(pairs, embedder, nlp=load_spacy())
     featured = time.perf_counter() - started
     dev, held_out = split_items(pairs, key=lambda p: str(p.body_id))
     dev_set = {id(p) for p in dev}
