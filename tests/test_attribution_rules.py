@@ -170,3 +170,30 @@ def test_capitalised_label_before_a_colon_is_a_speaker(extractor: Extractor) -> 
 def test_a_reporting_participle_speaks_for_its_noun(extractor: Extractor) -> None:
     found = triples(extractor, "The ministry issued a statement saying the talks had failed.")
     assert found == [("a statement", "saying", "the talks had failed")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The council approved the budget on Monday.",
+        "The ministry offered a reward for information.",
+        "The army attacked the rebels near the border.",
+    ],
+)
+def test_actions_are_not_stances(extractor: Extractor, text: str) -> None:
+    """An action the reporter states is the reporter's claim, not something the actor said."""
+    assert triples(extractor, text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The union opposes the pension reform.", ("The union", "opposes", "the pension reform")),
+        (
+            "Mayor Ruiz spoke of a turning point for the city.",
+            ("Mayor Ruiz", "spoke", "of a turning point for the city"),
+        ),
+    ],
+)
+def test_stance_verbs(extractor: Extractor, text: str, expected: Triple) -> None:
+    assert expected in triples(extractor, text)
