@@ -10,13 +10,16 @@ from collections.abc import Callable
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
 from claims.errors import ClaimsError
+
+if TYPE_CHECKING:
+    from claims.evaluation.attribution import GoldArticle
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -131,7 +134,7 @@ def serve(
     run_server(host=host, port=port)
 
 
-def _load_corpus(loader: Callable[[Path], list[T]], directory: Path) -> list[T]:
+def _load_corpus(loader: Callable[[Path], T], directory: Path) -> T:
     """An evaluation corpus, or a one-line error and exit code 2 (missing or malformed data)."""
     try:
         return loader(directory)
@@ -164,6 +167,14 @@ def eval_attribution(
         str, typer.Option(help="all | dev | held-out (a fixed hash split of the articles).")
     ] = "all",
     json_out: Annotated[Path | None, typer.Option("--json", help="Also write scores here.")] = None,
+    agreement: Annotated[
+        bool,
+        typer.Option(
+            "--agreement",
+            help="Score the other annotators of multiply annotated articles against the primary "
+            "one (human agreement, same metric), and the extractor on the same articles.",
+        ),
+    ] = False,
 ) -> None:
     """Score attribution spans against the corpus's primary annotations."""
     from claims.evaluation.attribution import load_polnear, score, split_articles
@@ -173,6 +184,9 @@ def eval_attribution(
     if split != "all":
         dev, held_out = split_articles(gold)
         gold = dev if split == "dev" else held_out
+    if agreement:
+        _attribution_agreement(directory, gold, json_out)
+        return
     started = time.perf_counter()
     predicted = predict_attributions(gold)
     elapsed = time.perf_counter() - started
@@ -183,6 +197,29 @@ def eval_attribution(
     console.print(f"{len(gold)} articles, {words} words, extraction {words / elapsed:.0f} words/s")
     if json_out is not None:
         _write_json(json_out, report.to_dict())
+
+
+def _attribution_agreement(directory: Path, gold: list[GoldArticle], json_out: Path | None) -> None:
+    """Human-vs-human and extractor-vs-human scores on the articles several people annotated."""
+    from claims.evaluation.attribution import agreement_pairs, load_polnear_others, score
+    from claims.evaluation.run import predict_attributions
+
+    others = _load_corpus(load_polnear_others, directory)
+    shared = [a for a in gold if others.get(a.article_id)]
+    if not shared:
+        err.print("[red]error[/red] no article in this split has more than one annotator")
+        raise typer.Exit(code=2)
+    pairs, human = agreement_pairs(shared, others)
+    console = Console(width=140)
+    console.print(f"{len(shared)} articles annotated {len(pairs) + len(shared)} times in all")
+    console.print("[bold]Other annotators vs the primary one[/bold]")
+    humans = score(pairs, human)
+    humans.render(console)
+    console.print("[bold]claims vs the primary annotator, same articles[/bold]")
+    ours = score(shared, predict_attributions(shared))
+    ours.render(console)
+    if json_out is not None:
+        _write_json(json_out, {"humans": humans.to_dict(), "claims": ours.to_dict()})
 
 
 @eval_app.command("incidents")

@@ -197,3 +197,54 @@ def test_cli_extract_subprocess_stdin_and_errors(tmp_path: Path) -> None:
     (error,) = proc.stderr.decode("utf-8").splitlines()
     assert str(missing) in error
     assert "unreadable_input" in error
+
+
+def _polnear_line(annotator: str, primary: bool, with_quote: bool) -> str:
+    """One line of a PolNeAR-format corpus over GOOD_TEXT (invented, not corpus data)."""
+
+    def span(piece: str) -> dict[str, object]:
+        start = GOOD_TEXT.index(piece)
+        return {"start": start, "end": start + len(piece), "text": piece}
+
+    said = {
+        "id": "E1",
+        "type": "Attribution",
+        "source": [span("union secretary Rosa Delgado")],
+        "cue": [span("told")],
+        "content": [span("“We have not had a real raise since 2019,”")],
+    }
+    return json.dumps(
+        {
+            "article_id": "kavala",
+            "annotator": annotator,
+            "primary": primary,
+            "publisher": "test",
+            "publication_date": "2025-03-03",
+            "title": "t",
+            "text": GOOD_TEXT,
+            "attributions": [said] if with_quote else [],
+            "flags": [],
+        }
+    )
+
+
+def test_cli_eval_attribution_agreement(runner: CliRunner, tmp_path: Path) -> None:
+    lines = [_polnear_line("a", True, True), _polnear_line("b", False, True)]
+    (tmp_path / "attributions.jsonl").write_text("\n".join(lines), encoding="utf-8")
+    out = tmp_path / "scores.json"
+    result = runner.invoke(
+        app, ["eval", "attribution", str(tmp_path), "--agreement", "--json", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "1 articles annotated 2 times" in result.output
+    scores = json.loads(out.read_text(encoding="utf-8"))
+    assert scores["humans"]["attribution"]["f1"] == 1.0
+    assert set(scores["claims"]) == set(scores["humans"])
+
+
+def test_cli_eval_attribution_agreement_needs_a_second_annotator(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    (tmp_path / "attributions.jsonl").write_text(_polnear_line("a", True, True), "utf-8")
+    result = runner.invoke(app, ["eval", "attribution", str(tmp_path), "--agreement"])
+    assert result.exit_code == 2

@@ -20,7 +20,9 @@ from claims.evaluation.attribution import (
     Fragments,
     GoldArticle,
     Score,
+    agreement_pairs,
     load_polnear,
+    load_polnear_others,
     score,
     split_articles,
 )
@@ -309,3 +311,25 @@ def test_load_polnear_errors_name_the_file(tmp_path: Path) -> None:
     path.write_text(json.dumps({"primary": True, "text": "x"}), encoding="utf-8")
     with pytest.raises(ValueError, match="article_id"):
         load_polnear(tmp_path)
+
+
+def test_agreement_scores_other_annotators_against_the_primary(tmp_path: Path) -> None:
+    said = {"id": "E1", "type": "Attribution", "source": [_span(0, 2)], "cue": [_span(3, 7)],
+            "content": [_span(8, 17)]}  # fmt: skip
+    added = {"id": "E2", "type": "Attribution", "source": [_span(32, 35)],
+             "cue": [_span(36, 41)], "content": [_span(19, 31), _span(43, 54)]}  # fmt: skip
+    lines = [
+        _line("zeta", "aaaa", True, [said, added]),
+        _line("zeta", "bbbb", False, [said, added]),  # agrees fully
+        _line("zeta", "cccc", False, [said]),  # missed the quote
+        _line("alpha", "aaaa", True, [said]),  # annotated once: no agreement pair
+    ]
+    (tmp_path / "attributions.jsonl").write_text("\n".join(lines), encoding="utf-8")
+    gold = load_polnear(tmp_path)
+    others = load_polnear_others(tmp_path)
+    assert {k: len(v) for k, v in others.items()} == {"zeta": 2}
+    pairs, predicted = agreement_pairs(gold, others)
+    assert [p.article_id for p in pairs] == ["zeta#1", "zeta#2"]
+    report = score(pairs, predicted)
+    # 4 gold attributions (2 per pair), 3 predicted, all 3 correct: P 1, R 3/4.
+    assert prf(report.attribution) == (1.0, 0.75, pytest.approx(6 / 7))

@@ -54,7 +54,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
@@ -229,13 +229,34 @@ def load_polnear(directory: Path) -> list[GoldArticle]:
     """Read ``directory/attributions.jsonl``: primary-annotator lines only, sorted by article id.
 
     Only the primary annotation is gold (README of the subset); the other annotators' lines exist
-    for agreement studies and are skipped. Every span is checked against the text so that an offset
-    convention mismatch fails loudly here instead of silently depressing every score.
+    for agreement studies (`load_polnear_others`). Every span is checked against the text so that
+    an offset convention mismatch fails loudly here instead of silently depressing every score.
     """
+    articles: dict[str, GoldArticle] = {}
+    for where, primary, article in _read_polnear(directory):
+        if not primary:
+            continue
+        if article.article_id in articles:
+            raise ValueError(f"{where}: second primary line for {article.article_id!r}")
+        articles[article.article_id] = article
+    return [articles[key] for key in sorted(articles)]
+
+
+def load_polnear_others(directory: Path) -> dict[str, list[GoldArticle]]:
+    """The non-primary annotations, by article id (a few articles were annotated several times)."""
+    others: dict[str, list[GoldArticle]] = {}
+    for _, primary, article in _read_polnear(directory):
+        if not primary:
+            others.setdefault(article.article_id, []).append(article)
+    return others
+
+
+def _read_polnear(directory: Path) -> list[tuple[str, bool, GoldArticle]]:
+    """Every line of ``attributions.jsonl`` as (where, primary, article), validated."""
     path = Path(directory) / "attributions.jsonl"
     if not path.is_file():
         raise FileNotFoundError(f"PolNeAR attributions file not found: {path}")
-    articles: dict[str, GoldArticle] = {}
+    out: list[tuple[str, bool, GoldArticle]] = []
     with path.open(encoding="utf-8") as handle:
         for line_no, line in enumerate(handle, start=1):
             if not line.strip():
@@ -248,15 +269,32 @@ def load_polnear(directory: Path) -> list[GoldArticle]:
             if not isinstance(record, dict):
                 raise ValueError(f"{where}: expected a JSON object")
             try:
-                if not _require(record, "primary", bool, where):
-                    continue
-                article = _parse_article(record, where)
+                primary = _require(record, "primary", bool, where)
+                out.append((where, primary, _parse_article(record, where)))
             except (KeyError, TypeError) as error:  # our own checks raise ValueError already
                 raise ValueError(f"{where}: malformed record: {error!r}") from error
-            if article.article_id in articles:
-                raise ValueError(f"{where}: second primary line for {article.article_id!r}")
-            articles[article.article_id] = article
-    return [articles[key] for key in sorted(articles)]
+    return out
+
+
+def agreement_pairs(
+    gold: Sequence[GoldArticle], others: Mapping[str, Sequence[GoldArticle]]
+) -> tuple[list[GoldArticle], dict[str, list[AttributionSpans]]]:
+    """Each other annotator's work as a prediction against the primary annotator's, for `score`.
+
+    One (gold, prediction) pair per extra annotation, under ids ``<article>#<n>`` so that several
+    annotators of one article pool into one micro-averaged report: the same metric the extractor
+    is scored with, applied to two people, says what "human agreement" means here.
+    """
+    pairs: list[GoldArticle] = []
+    predicted: dict[str, list[AttributionSpans]] = {}
+    for article in gold:
+        for n, other in enumerate(others.get(article.article_id, ()), start=1):
+            if other.text != article.text:
+                raise ValueError(f"annotation {n} of {article.article_id!r} has another text")
+            pair_id = f"{article.article_id}#{n}"
+            pairs.append(replace(article, article_id=pair_id))
+            predicted[pair_id] = list(other.attributions)
+    return pairs, predicted
 
 
 def _require(record: Mapping[str, Any], key: str, kind: type, where: str) -> Any:
