@@ -32,6 +32,8 @@ bench: ## run the benchmarks (ratios against baselines measured in the same run)
 
 eval: ## all quality evaluations (EVAL=../shared/eval)
 	$(BIN)/claims eval attribution $(or $(EVAL),../shared/eval)/polnear --split held-out
+	$(BIN)/claims eval attribution $(or $(EVAL),../shared/eval)/polnear --agreement
+	$(BIN)/claims eval incidents $(or $(EVAL),../shared/eval)/ecbplus --split test
 	$(BIN)/claims eval incidents $(or $(EVAL),../shared/eval)/ecbplus
 	$(BIN)/claims eval incidents $(or $(EVAL),../shared/eval)/newswcl50
 	$(BIN)/claims eval conflicts $(or $(EVAL),../shared/eval)/emergent/emergent.csv --fnc1 $(or $(EVAL),../shared/eval)/fnc1
