@@ -15,6 +15,7 @@ import hashlib
 import json
 import logging
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ EF_CONSTRUCTION = 40
 EF_SEARCH = 128
 
 log = logging.getLogger(__name__)
+_SAVE_LOCK = threading.Lock()
 
 
 def ids_digest(ids: list[str]) -> str:
@@ -86,18 +88,20 @@ class AnnIndex:
         return rows
 
     def save(self) -> None:
-        """Write the index and its sidecar atomically; a failure only costs a rebuild later."""
+        """Write the index and its sidecar atomically; a failure only costs a rebuild later.
+        One writer at a time: a background build and a closing store may both save."""
         if self.path is None or not self.dirty or self.index is None:
             return
         import faiss
 
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_suffix(".tmp")
-            faiss.write_index(self.index, str(tmp))
-            os.replace(tmp, self.path)
-            meta = {"digest": self.digest, "dim": self.index.d, "count": self.count}
-            self._sidecar().write_text(json.dumps(meta), encoding="utf-8")
-            self.dirty = False
-        except (OSError, RuntimeError) as exc:
-            log.warning("could not persist the vector index at %s: %s", self.path, exc)
+        with _SAVE_LOCK:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                tmp = self.path.with_suffix(".tmp")
+                faiss.write_index(self.index, str(tmp))
+                os.replace(tmp, self.path)
+                meta = {"digest": self.digest, "dim": self.index.d, "count": self.count}
+                self._sidecar().write_text(json.dumps(meta), encoding="utf-8")
+                self.dirty = False
+            except (OSError, RuntimeError) as exc:
+                log.warning("could not persist the vector index at %s: %s", self.path, exc)

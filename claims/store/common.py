@@ -45,7 +45,10 @@ class VectorIndex:
     """All vectors of one model as one matrix; appends are batched until the next search.
 
     From `ann.ANN_MIN` vectors on, an HNSW index (persisted at `ann_path` when given) proposes
-    candidates that are re-scored exactly against the matrix."""
+    candidates that are re-scored exactly against the matrix. Building it takes minutes at that
+    size, so it is built on a background thread from a snapshot of the matrix while searches stay
+    exact (tens of ms there) and the store stays free for writes; the first search after the build
+    adopts it, adding the rows appended meanwhile."""
 
     def __init__(self, ids: list[str], matrix: Vectors, ann_path: Path | None = None) -> None:
         self.ids = ids
@@ -53,6 +56,8 @@ class VectorIndex:
         self._pending: list[tuple[list[str], Vectors]] = []
         self.ann_path = ann_path
         self.ann: ann.AnnIndex | None = None
+        self._builder: threading.Thread | None = None
+        self._built: ann.AnnIndex | None = None
 
     @classmethod
     def from_rows(
@@ -69,10 +74,9 @@ class VectorIndex:
     def top(self, query: Vectors, k: int) -> tuple[npt.NDArray[np.int64], Vectors]:
         """Row indices of the k best rows, best first, with their exact cosine scores."""
         self.compact()
-        if len(self.ids) >= ann.ANN_MIN:
-            if self.ann is None:
-                self.ann = ann.AnnIndex(self.ids, self.matrix, self.ann_path)
-            rows = self.ann.candidates(query, max(k, 4 * k))
+        index = self._ann() if len(self.ids) >= ann.ANN_MIN else None
+        if index is not None:
+            rows = index.candidates(query, max(k, 4 * k))
             scores = self.matrix[rows] @ query
             order = np.argsort(-scores, kind="stable")[:k]
             return rows[order], scores[order]
@@ -81,6 +85,39 @@ class VectorIndex:
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top], kind="stable")]
         return top.astype(np.int64), scores[top]
+
+    def _ann(self) -> ann.AnnIndex | None:
+        """The HNSW index once built (None meanwhile: search exactly); starts the build."""
+        if self.ann is not None:
+            return self.ann
+        if self._builder is None:
+            # `compact` replaces `self.matrix` and never writes into it: the snapshot is stable
+            ids, matrix = list(self.ids), self.matrix
+            self._builder = threading.Thread(
+                target=self._build, args=(ids, matrix), name="claims-ann-build", daemon=True
+            )
+            self._builder.start()
+            return None
+        built = self._built
+        if built is None:
+            return None  # still building (or the build failed: exact search keeps working)
+        if built.count < len(self.ids):
+            built.add(self.ids[built.count :], self.matrix[built.count :], self.ids)
+        self.ann = built
+        return built
+
+    def _build(self, ids: list[str], matrix: Vectors) -> None:
+        try:
+            self._built = ann.AnnIndex(ids, matrix, self.ann_path)
+        except Exception:  # a failed build must not take searches down with it
+            ann.log.exception("building the vector index failed; searches stay exact")
+
+    def wait_for_ann(self, timeout: float | None = None) -> bool:
+        """Wait for a background build (tests, shutdown); True when no build is running."""
+        if self._builder is not None:
+            self._builder.join(timeout)
+            return not self._builder.is_alive()
+        return True
 
     def save(self) -> None:
         if self.ann is not None:
