@@ -88,10 +88,10 @@ class RelationCues:
     dismiss_words: tuple[str, ...] = ()
     """Verbs that dismiss the story they govern ("kills the rumour", "laughs off reports")."""
     dismissed_words: tuple[str, ...] = ()
+    """What a dismissed story is called ("rumours ... put to rest", "... a fabrication")."""
     contrary_words: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = ()
     """Pairs (event words, contrary words): a report that the person is "alive" or "safe"
     contradicts a claim that they were killed or kidnapped, with no negation word at all."""
-    """What a dismissed story is called ("rumours ... put to rest", "... a fabrication")."""
 
     def pattern(self, words: Iterable[str]) -> re.Pattern[str]:
         return phrase_pattern(tuple(words))
