@@ -51,7 +51,6 @@ from __future__ import annotations
 
 import bisect
 import hashlib
-import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -61,6 +60,8 @@ from typing import Any, Protocol, TypeVar
 
 from rich.console import Console
 from rich.table import Table
+
+from claims.evaluation.records import json_records
 
 ROLES: tuple[str, ...] = ("source", "cue", "content")
 """The role names, in the order the report shows them."""
@@ -253,26 +254,14 @@ def load_polnear_others(directory: Path) -> dict[str, list[GoldArticle]]:
 
 def _read_polnear(directory: Path) -> list[tuple[str, bool, GoldArticle]]:
     """Every line of ``attributions.jsonl`` as (where, primary, article), validated."""
-    path = Path(directory) / "attributions.jsonl"
-    if not path.is_file():
-        raise FileNotFoundError(f"PolNeAR attributions file not found: {path}")
     out: list[tuple[str, bool, GoldArticle]] = []
-    with path.open(encoding="utf-8") as handle:
-        for line_no, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            where = f"{path}:{line_no}"
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise ValueError(f"{where}: invalid JSON: {error}") from error
-            if not isinstance(record, dict):
-                raise ValueError(f"{where}: expected a JSON object")
-            try:
-                primary = _require(record, "primary", bool, where)
-                out.append((where, primary, _parse_article(record, where)))
-            except (KeyError, TypeError) as error:  # our own checks raise ValueError already
-                raise ValueError(f"{where}: malformed record: {error!r}") from error
+    path = Path(directory) / "attributions.jsonl"
+    for where, record in json_records(path, "PolNeAR attributions file"):
+        try:
+            primary = _require(record, "primary", bool, where)
+            out.append((where, primary, _parse_article(record, where)))
+        except (KeyError, TypeError) as error:  # our own checks raise ValueError already
+            raise ValueError(f"{where}: malformed record: {error!r}") from error
     return out
 
 

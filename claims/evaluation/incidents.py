@@ -32,7 +32,6 @@ one per unlabelled document.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -44,6 +43,7 @@ from rich.console import Console
 from rich.table import Table
 
 from claims.evaluation.conflicts import split_items
+from claims.evaluation.records import json_records
 
 GOLD_FIELDS: tuple[str, ...] = ("subtopic_id", "event_id")
 """Gold incident fields tried, in this order, when ``gold_field`` is not given."""
@@ -77,33 +77,21 @@ def load_incident_corpus(directory: Path, gold_field: str | None = None) -> list
     fields raise errors naming the file (and line).
     """
     path = Path(directory) / "documents.jsonl"
-    if not path.is_file():
-        raise FileNotFoundError(f"incident corpus file not found: {path}")
     docs: list[IncidentDoc] = []
     seen: set[str] = set()
-    with path.open(encoding="utf-8") as handle:
-        for line_no, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            where = f"{path}:{line_no}"
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise ValueError(f"{where}: invalid JSON: {error}") from error
-            if not isinstance(record, dict):
-                raise ValueError(f"{where}: expected a JSON object")
+    for where, record in json_records(path, "incident corpus file"):
+        if gold_field is None:
+            gold_field = next((name for name in GOLD_FIELDS if name in record), None)
             if gold_field is None:
-                gold_field = next((name for name in GOLD_FIELDS if name in record), None)
-                if gold_field is None:
-                    raise ValueError(
-                        f"{where}: no gold incident field; expected one of {GOLD_FIELDS} "
-                        "(or pass gold_field)"
-                    )
-            doc = _parse_doc(record, gold_field, where)
-            if doc.doc_id in seen:
-                raise ValueError(f"{where}: duplicate doc_key {doc.doc_id!r}")
-            seen.add(doc.doc_id)
-            docs.append(doc)
+                raise ValueError(
+                    f"{where}: no gold incident field; expected one of {GOLD_FIELDS} "
+                    "(or pass gold_field)"
+                )
+        doc = _parse_doc(record, gold_field, where)
+        if doc.doc_id in seen:
+            raise ValueError(f"{where}: duplicate doc_key {doc.doc_id!r}")
+        seen.add(doc.doc_id)
+        docs.append(doc)
     if not docs:
         raise ValueError(f"{path}: no documents")
     return docs
