@@ -113,6 +113,19 @@ class RelationCues:
         return phrase_pattern(self.exclusions)
 
     @property
+    def negated_debunk_re(self) -> re.Pattern[str]:
+        """A debunk word under a negation ("They're not fake", "no hoax", "isn't a fabrication"):
+        the double negative affirms the story, so it is no debunk cue and no plain negation."""
+        return _negated_pattern(self.negation_words, self.debunk_words)
+
+    def plain(self, text: str) -> str:
+        """`text` with curly apostrophes made straight and the phrases that only look like cues
+        blanked: exclusions ("refuses to confirm or deny") and negated debunk words. Cue counts
+        are taken on this text so that every caller reads the same phrase the same way."""
+        text = text.replace("’", "'").replace("‘", "'")
+        return self.negated_debunk_re.sub(" ", self.exclusion_re.sub(" ", text))
+
+    @property
     def hedge_re(self) -> re.Pattern[str]:
         return phrase_pattern(self.hedge_words)
 
@@ -162,16 +175,31 @@ class RelationCues:
 def phrase_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
     """One case-insensitive regex matching any of the phrases on word boundaries.
 
-    "n't" is glued to its verb ("didn't"), so it gets no leading boundary; the longest phrases are
-    tried first so "not true" wins over "not".
+    "n't" is glued to its verb ("didn't"), so it gets no leading boundary; an apostrophe after a
+    letter ("o'clock") is inside a word, one after a space opens a quotation ("doctor 'DENIES
+    ...'") and the cue counts. The longest phrases are tried first so "not true" wins over "not".
     """
     parts = []
     for w in sorted(set(words), key=len, reverse=True):
         body = r"\s+".join(re.escape(p) for p in w.split()).replace("'", "['’]")
-        lead = "" if not w[:1].isalnum() or w.startswith("n't") else r"(?<![\w'])"
+        lead = "" if not w[:1].isalnum() or w.startswith("n't") else r"(?<!\w)(?<!\w['’])"
         tail = "" if not w[-1:].isalnum() else r"(?![\w])"
         parts.append(lead + body + tail)
     return re.compile("|".join(parts) if parts else r"(?!x)x", re.IGNORECASE)
+
+
+@lru_cache(maxsize=8)
+def _negated_pattern(negations: tuple[str, ...], words: tuple[str, ...]) -> re.Pattern[str]:
+    """A negation word, at most one filler word ("a", "really"), then one of `words`; phrases of
+    `words` that already start with a negation ("not true", "no evidence") are left alone."""
+    own = tuple(w for w in words if not phrase_pattern(negations).match(w))
+    if not negations or not own:
+        return re.compile(r"(?!x)x")
+    filler = r"(?:\s+(?:a|an|at\s+all|really|actually|entirely|completely|all|so|that))?"
+    return re.compile(
+        f"(?:{phrase_pattern(negations).pattern}){filler}\\s+(?:{phrase_pattern(own).pattern})",
+        re.IGNORECASE,
+    )
 
 
 _GAP = r"(?:[^\w,:;.!?|–—]+[\w'’-]+){0,4}?[^\w,:;.!?|–—]+"
@@ -262,6 +290,8 @@ def negated_clauses(doc: Doc) -> list[Token]:
                 continue  # an imperative: "Don't reset your phone" advises, it does not deny
             if _purpose_clause(t):
                 continue
+            if _past_intention(t):
+                continue
             for c in children:
                 infinitive = c.i + 1 < len(doc) and doc[c.i + 1].lower_ == "to"  # "not to give up"
                 if (c.dep_ == "neg" and not infinitive) or is_negative_subject(c):
@@ -271,6 +301,18 @@ def negated_clauses(doc: Doc) -> list[Token]:
 
 
 _PURPOSE_MARKS = frozenset({"so", "lest"})
+_INTENTION_VERBS = frozenset({"intend", "mean"})
+
+
+def _past_intention(head: Token) -> bool:
+    """A past intention verb with an infinitive ("I never intended to kill him", "didn't mean to
+    hurt anyone"): denying the intention presupposes the act, so it denies nothing that happened.
+    A present one ("Apple does not intend to buy Path") does deny the plan, and is kept."""
+    if head.lemma_.lower() not in _INTENTION_VERBS:
+        return False
+    if not any(c.dep_ == "xcomp" for c in head.children):
+        return False
+    return head.tag_ == "VBD" or any(c.dep_ == "aux" and c.tag_ == "VBD" for c in head.children)
 
 
 def _purpose_clause(head: Token) -> bool:
@@ -629,8 +671,8 @@ class RuleRelationScorer(SpacyStage):
     def _debunks(self, claim: Claim) -> bool:
         """The claim calls the story false: a debunk or denial word, or a dismissal of a story
         ("dismissed the reports"; a bare "dismissed" is as often "fired")."""
-        text = claim.content.text
         cues = self.cues
+        text = cues.plain(claim.content.text)
         return bool(
             cues.debunk_re.search(text)
             or cues.denial_re.search(text)

@@ -254,6 +254,9 @@ def test_negation_needs_similarity(headline: str, similarity: float, expected: s
         ("Springfield mayor denied bail in bribery case", "for"),
         ("Springfield mayor's bribes mocked by satirical magazine", "for"),
         ("Protesters staged a sit-in over Springfield mayor's bribes", "for"),
+        # "not fake" affirms: the double negative is no debunk and no denial
+        ("Springfield mayor's bribe photo is not fake, experts say", "observing"),
+        ("Springfield mayor: bribe photos are not fake", "for"),
     ],
 )
 def test_accusation_hedges_and_debunk_cues(headline: str, expected: str) -> None:

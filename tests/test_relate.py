@@ -159,6 +159,18 @@ CORROBORATES = RelationType.CORROBORATES
             (None, None),
             id="different-units-no-relation",
         ),
+        pytest.param(
+            "The photo of the flooded square is fake, the mayor said.",
+            "The photo of the flooded square is genuine, the agency said.",
+            (CONFLICTS, "denial"),
+            id="debunk-vs-assert",
+        ),
+        pytest.param(
+            "The photo of the flooded square is not fake, the mayor said.",
+            "The photo of the flooded square shows the flood, the agency said.",
+            (None, None),
+            id="not-fake-is-no-denial",
+        ),
     ],
 )
 def test_relate_rules(
@@ -255,6 +267,10 @@ def test_interval_bounds(extractor: Extractor) -> None:
         # ... but a result "so" after a comma, or a discourse "So, ...", still negates
         ("The mayor is not resigning, so the council will not meet", True),
         ("So, the mayor did not resign", True),
+        # a denied past intention admits the act; a present one denies the plan
+        ("I never meant to flood the village, says the dam keeper", False),
+        ("The keeper did not intend to open the sluice", False),
+        ("The council does not intend to sell the stadium", True),
     ],
 )
 def test_main_clause_negated(extractor: Extractor, text: str, negated: bool) -> None:
@@ -327,3 +343,36 @@ def test_answered_no(text: str, answered: bool) -> None:
 )
 def test_contrary_words(text: str, reference: str, contrary: str | None) -> None:
     assert load_relation_cues().contrary(text, reference) == contrary
+
+
+@pytest.mark.parametrize(
+    ("text", "plain"),
+    [
+        # a negated debunk word affirms the story: no debunk cue, no negation left
+        ("Lake monster photo: it's not fake", "Lake monster photo: it's  "),
+        ("Mayor says the bribe story is not a hoax", "Mayor says the bribe story is  "),
+        ("Ghost video isn't fake at all", "Ghost video is  at all"),
+        # debunk phrases that start with a negation stay
+        ("The bribe story is not true", "The bribe story is not true"),
+        ("There is no evidence of bribes", "There is no evidence of bribes"),
+        ("Mayor refuses to confirm or deny the story", "Mayor refuses to   the story"),
+        ("Curly ’quotes’ are made straight", "Curly 'quotes' are made straight"),
+    ],
+)
+def test_cue_plain_text(text: str, plain: str) -> None:
+    assert load_relation_cues().plain(text) == plain
+
+
+@pytest.mark.parametrize(
+    ("text", "hits"),
+    [
+        # a quotation mark opening the cue word does not hide it
+        ("Mayor 'DENIES taking bribes'", ["DENIES"]),
+        ("Mayor ‘denies’ bribes", ["denies"]),
+        ("Mayor denies bribes", ["denies"]),
+        # an apostrophe inside a word does: "o'deny" is no cue word
+        ("The o'deny brand", []),
+    ],
+)
+def test_cues_inside_quotation_marks(text: str, hits: list[str]) -> None:
+    assert load_relation_cues().denial_re.findall(text) == hits

@@ -200,10 +200,8 @@ def _count(pattern: re.Pattern[str], text: str) -> int:
 
 
 def _plain(text: str) -> str:
-    """Cue exclusions removed ("refuses to confirm or deny" is no denial), curly quotes made
-    straight, so the cue lists need one spelling."""
-    text = text.replace("’", "'").replace("‘", "'")
-    return load_relation_cues().exclusion_re.sub(" ", text)
+    """`RelationCues.plain`: exclusions and negated debunk words blanked, quotes straightened."""
+    return load_relation_cues().plain(text)
 
 
 def _own_negations(headline: str, reference: str, cues: RelationCues) -> int:
