@@ -3,6 +3,11 @@
 News copy puts one paragraph per line; the small English parser sometimes runs a sentence over a
 line break (a headline into the lede), which wrecks attribution, so line breaks end sentences
 before the parser runs.
+
+News copy also writes apostrophes curly ("didn’t", "Rivers’s"); the small model's features see
+the character, and it tags a curly "n’t" as punctuation, so "President Didn’t Adopt ..." reads
+as an affirmative. The model is shown the straight spelling instead (the text, and so every
+character offset, stays as written).
 """
 
 from __future__ import annotations
@@ -27,6 +32,27 @@ def paragraph_boundaries(doc: Doc) -> Doc:
     return doc
 
 
+_CURLY = str.maketrans({"\u2019": "'", "\u2018": "'"})
+_LEXEME_FEATURES = ("norm_", "prefix_", "suffix_", "shape_")
+
+
+@Language.component("claims_straight_apostrophes")
+def straight_apostrophes(doc: Doc) -> Doc:
+    """Give each token spelt with a curly apostrophe the model features (norm, prefix, suffix,
+    shape: what `tok2vec` embeds) of its straight spelling. The features live on the vocabulary's
+    lexeme, so each spelling is fixed once; the token text is untouched."""
+    vocab = doc.vocab
+    for token in doc:
+        text = token.text
+        if "\u2019" not in text and "\u2018" not in text:
+            continue
+        lexeme, straight = vocab[text], vocab[text.translate(_CURLY)]
+        if lexeme.shape_ != straight.shape_ or lexeme.suffix_ != straight.suffix_:
+            for name in _LEXEME_FEATURES:
+                setattr(lexeme, name, getattr(straight, name))
+    return doc
+
+
 @lru_cache(maxsize=4)
 def load_spacy(name: str = DEFAULT_SPACY_MODEL) -> Language:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -38,6 +64,8 @@ def load_spacy(name: str = DEFAULT_SPACY_MODEL) -> Language:
         ) from exc
     if "claims_paragraph_boundaries" not in nlp.pipe_names:
         nlp.add_pipe("claims_paragraph_boundaries", before="parser")
+    if "claims_straight_apostrophes" not in nlp.pipe_names:
+        nlp.add_pipe("claims_straight_apostrophes", first=True)
     return nlp
 
 

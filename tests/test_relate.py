@@ -271,6 +271,10 @@ def test_interval_bounds(extractor: Extractor) -> None:
         ("I never meant to flood the village, says the dam keeper", False),
         ("The keeper did not intend to open the sluice", False),
         ("The council does not intend to sell the stadium", True),
+        # curly apostrophes, as news copy writes them, in either casing
+        ("Council didn\u2019t sell the stadium", True),
+        ("Mayor Didn\u2019t Sell The Stadium To Pay The Debts", True),
+        ("Museum\u2019s painting wasn\u2019t stolen, police say", True),
     ],
 )
 def test_main_clause_negated(extractor: Extractor, text: str, negated: bool) -> None:
