@@ -580,7 +580,11 @@ class AttributionFinder:
                 c_end = max(c_end, q.end)
             if len(text[c_start:c_end].split()) < 3:
                 continue
-            head = max(left_toks, key=lambda t: (t.pos_ == "PROPN", -abs(t.head.i - t.i)))
+            # The phrase's own head (its head word lies outside the label), preferring a name and,
+            # English heads coming last, the rightmost: "Tim Cook:" is Cook's phrase, not Tim's.
+            inside = {t.i for t in left_toks}
+            roots = [t for t in left_toks if t.head.i not in inside or t.head.i == t.i]
+            head = max(roots or left_toks, key=lambda t: (t.pos_ == "PROPN", t.i))
             s_start, s_end = _trim(text, line_start, tok.idx, keep_quotes=False)
             out.append(
                 RawAttribution(

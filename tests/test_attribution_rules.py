@@ -6,6 +6,7 @@ import pytest
 
 from claims.attribution import AttributionFinder
 from claims.extract import Extractor
+from claims.models import Document
 
 Triple = tuple[str | None, str | None, str]
 
@@ -197,3 +198,18 @@ def test_actions_are_not_stances(extractor: Extractor, text: str) -> None:
 )
 def test_stance_verbs(extractor: Extractor, text: str, expected: Triple) -> None:
     assert expected in triples(extractor, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "claimant"),
+    [
+        ("Dana Marsh: If the levee fails, the valley will flood within hours", "Dana Marsh"),
+        ("Senator Dana Marsh: the levee will not hold", "Dana Marsh"),
+    ],
+)
+def test_a_two_word_name_before_a_colon_is_the_claimant(
+    extractor: Extractor, text: str, claimant: str
+) -> None:
+    """The label's own head names the claimant: "Dana Marsh:" is Marsh's phrase, not Dana's."""
+    (claim,) = extractor.run(Document(id="d", text=text))
+    assert claim.claimant.name == claimant
