@@ -22,6 +22,7 @@ A claim found inside what someone else is reported to have said is folded into t
 from __future__ import annotations
 
 import bisect
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
@@ -107,6 +108,7 @@ class AttributionFinder:
                         fragments.append(rest)
         found.extend(self._from_source_phrases(doc, text, quotes))
         found.extend(self._from_colons(doc, text, quotes, found))
+        found.extend(self._trailing_sources(doc, text, quotes, found))
         found.extend(self._from_stance_predicates(doc, text, quotes))
         found = _dedupe(found) + fragments
         found = _speakers_out_of_quotes(found, quotes)
@@ -568,13 +570,17 @@ class AttributionFinder:
             left_toks = [t for t in doc[tok.sent.start : tok.i] if not t.is_space]
             labels = self.lexicon.section_labels
             if not left_toks or not (
-                any(t.pos_ == "PROPN" for t in left_toks) or _capitalised_name(left_toks, labels)
+                any(t.pos_ == "PROPN" for t in left_toks)
+                or _capitalised_name(left_toks, labels)
+                or (left_toks[0].text[:1].isupper() and self._speaker_noun(left_toks[-1]))
             ):
                 continue
             if any(t.pos_ == "VERB" and t.dep_ == "ROOT" for t in left_toks):
                 continue  # "X said:" is a verb cue, handled elsewhere
             end = _line_end(text, tok.idx)
             c_start, c_end = _trim(text, tok.idx + 1, end)
+            if _topic_label(left_toks, text[c_start:c_end], self.lexicon):
+                continue
             q = next((q for q in quotes if q.start == c_start), None)
             if q is not None:
                 c_end = max(c_end, q.end)
@@ -598,6 +604,59 @@ class AttributionFinder:
                 )
             )
         return out
+
+    # -- "Words: Source" (headlines credit their source last) ------------------------------------
+    def _trailing_sources(
+        self, doc: Doc, text: str, quotes: list[Quote], found: list[RawAttribution]
+    ) -> list[RawAttribution]:
+        """`Arms airdrop fell into militants' hands: Pentagon`, `Firm to split in two -CNN`: a
+        headline line (no closing full stop, at most 30 words) that ends in a colon or dash and
+        a short source label; the words before it are the source's claim. Only labels that name
+        a speaker count (`_topic_label`), so `...: live` or `... - latest` stay the outlet's."""
+        out: list[RawAttribution] = []
+        taken = [a.content for a in found]
+        start = 0
+        for line in text.split("\n"):
+            line_start, start = start, start + len(line) + 1
+            body = line.rstrip()
+            match = _TRAILING_SOURCE.search(body)
+            if (
+                match is None
+                or body.endswith(".")
+                or len(body.split()) > 30
+                or any(q.start < line_start + match.start() < q.end for q in quotes)
+            ):
+                continue
+            s_start, s_end = line_start + match.start("source"), line_start + match.end("source")
+            label = list(doc.char_span(s_start, s_end, alignment_mode="expand") or [])
+            c_start, c_end = _trim(text, line_start, line_start + match.start())
+            if not label or len(text[c_start:c_end].split()) < 3:
+                continue
+            if any(t.pos_ in {"VERB", "AUX"} for t in label) or _topic_label(
+                label, text[c_start:c_end], self.lexicon
+            ):
+                continue
+            if not (label[0].text[:1].isupper() or self._speaker_noun(label[-1])):
+                continue  # "...: army" is a source, "...: money" is not
+            if any(s <= c_start < e or c_start <= s < c_end for s, e in taken):
+                continue
+            cue = "colon" if match.group("colon") else "dash"
+            head = max(label, key=lambda t: (t.pos_ == "PROPN", t.i))
+            out.append(
+                RawAttribution(
+                    speaker=(s_start, s_end),
+                    cue=(line_start + match.start(cue), line_start + match.end(cue)),
+                    content=(c_start, c_end),
+                    kind=_kind(text, c_start, c_end, quotes),
+                    cue_lemma=":",
+                    negated=False,
+                    speaker_head=head.i,
+                )
+            )
+        return out
+
+    def _speaker_noun(self, token: Token) -> bool:
+        return bool({token.lower_, token.lemma_.lower()} & _speaker_nouns(self.lexicon))
 
     # -- source phrases -------------------------------------------------------------------------
     def _from_source_phrases(
@@ -847,6 +906,67 @@ def _is_heading(words: list[str]) -> bool:
             for w in inner
         )
     )
+
+
+_TRAILING_SOURCE = re.compile(
+    r"(?:\s*(?P<colon>:)|\s(?P<dash>--?|–|—))\s*"
+    r"(?P<source>[\w.&'’-]+(?:\s+[\w.&'’-]+){0,3})\s*$"
+)
+"""A colon or a spaced dash, then one to four words ending the line."""
+_SPEAKER_ENTITIES = frozenset({"PERSON", "ORG", "NORP"})
+_FIRST_PERSON = frozenset({"i", "we", "my", "our", "us", "me"})
+
+
+def _speaker_nouns(lexicon: Lexicon) -> frozenset[str]:
+    """Nouns that name someone who speaks: a person or group, a role, a source document."""
+    return (
+        lexicon.anonymous_heads
+        | lexicon.spokesperson_heads
+        | lexicon.group_heads
+        | lexicon.statement_nouns
+        | lexicon.titles
+    )
+
+
+def _topic_label(label: list[Token], content: str, lexicon: Lexicon) -> bool:
+    """A headline kicker that names the story, not who tells it: a place ("Bosnia: Seven girls
+    ..."; unless the content speaks in the first person, "Iran: We will not yield"), an event or
+    other common noun ("Parliament Hill shooting:", "Rare Case:"), an adjective or an all-caps
+    exclamation ("Unbearable:", "SHOCKING:"), a scandal name ("Hairgate:"), or the person the
+    content goes on to name ("James Foley: Journalist James Foley beheaded"; not when a quote
+    follows). A speaker label ends in a name, a person or group noun ("Official:", "Opposition
+    group:") or a source document ("Poll:"), or is a name with its role ("Jeremy Lott,
+    author:")."""
+    words = [t for t in label if not t.is_punct and t.text != "'s"]
+    if not words:
+        return True
+    last = words[-1]
+    entity = last.ent_type_
+    content_words = {w.lower().strip(".,;:!?\"'") for w in content.split()}
+    if entity == "GPE" and all(t.ent_type_ == "GPE" for t in words):
+        return not content_words & _FIRST_PERSON
+    if last.lower_.endswith("gate") and len(last) > 4:
+        return True
+    comma = next((i for i, t in enumerate(label) if t.text == ","), None)
+    if comma is not None and any(
+        t.pos_ == "PROPN" or t.ent_type_ in _SPEAKER_ENTITIES for t in label[:comma]
+    ):
+        return False  # "Jeremy Lott, author:": a name and its role
+    if last.pos_ == "ADJ":
+        return True
+    if {last.lower_, last.lemma_.lower()} & _speaker_nouns(lexicon):
+        return False
+    if entity not in _SPEAKER_ENTITIES:
+        # a lower-case head noun ("shooting"), or a common noun after other words ("Rare
+        # Case"); a lone capitalised "noun" is as often a name the tagger missed ("McCaul:")
+        if last.pos_ == "NOUN" and (last.is_lower or len(words) > 1):
+            return True
+        if len(words) == 1 and last.is_upper and len(last) > 4:
+            return True
+    if any(q in content for q in '"“”'):
+        return False  # a quotation after the label: its speaker may well name themselves
+    names = [t for t in words if t.pos_ == "PROPN" or t.ent_type_ in _SPEAKER_ENTITIES]
+    return bool(names) and names[-1].lower_ in content_words
 
 
 def _capitalised_name(toks: list[Token], section_labels: frozenset[str]) -> bool:

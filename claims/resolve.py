@@ -174,7 +174,11 @@ class ClaimantResolver:
     ) -> Claimant:
         lex = self.lexicon
         head_lemma = head.lemma_.lower()
-        phrase = doc[head.left_edge.i : head.i + 1]
+        # the head's phrase, kept inside the speaker's words: a headline's source label
+        # ("...: Attorney") may hang the whole line under it in the parse
+        inside = doc.char_span(mention.start, mention.end, alignment_mode="expand")
+        left = head.left_edge.i if inside is None else max(head.left_edge.i, inside.start)
+        phrase = doc[min(left, head.i) : head.i + 1]
         ents = [e for e in ctx.ents if e.start >= phrase.start and e.end <= head.i + 1]
         persons = [e for e in ents if e.label_ == "PERSON" and e.start <= head.i < e.end]
         # a document speaks for its issuer

@@ -213,3 +213,69 @@ def test_a_two_word_name_before_a_colon_is_the_claimant(
     """The label's own head names the claimant: "Dana Marsh:" is Marsh's phrase, not Dana's."""
     (claim,) = extractor.run(Document(id="d", text=text))
     assert claim.claimant.name == claimant
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a place, an event, an adjective, an all-caps kicker, a scandal name: the story's topic
+        "Norway: Seven fishing boats sink in a storm off the coast",
+        "Harbour bridge collapse: Rescuers search the river for survivors",
+        "Unbelievable: Man rows across the lake in a bathtub",
+        "SHOCKING: Council spends the flood fund on a statue",
+        "Pipegate: Mayor approved the contract without a tender",
+        # the person the content goes on to name is its subject
+        "Dana Marsh: Councillor Dana Marsh resigns after the vote",
+    ],
+)
+def test_topic_labels_are_not_speakers(extractor: Extractor, text: str) -> None:
+    assert all(cue != ":" for _, cue, _ in triples(extractor, text))
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        ("Official: The dam will hold through the weekend", "Official"),
+        ("Opposition group: The vote was rigged in three districts", "Opposition group"),
+        ("Norway: We will not pay for the broken dam", "Norway"),
+        ('Jon Hale, author: "Nobody reads the flood reports anymore"', "Jon Hale, author"),
+    ],
+)
+def test_speaker_labels_before_a_colon(extractor: Extractor, text: str, speaker: str) -> None:
+    assert [s for s, cue, _ in triples(extractor, text) if cue == ":"] == [speaker]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Flood barrier failed because of a design fault: Engineers",
+            ("Engineers", ":", "Flood barrier failed because of a design fault"),
+        ),
+        (
+            "Six soldiers were killed near the border: army",
+            ("army", ":", "Six soldiers were killed near the border"),
+        ),
+        (
+            "Velorian mill to close in March -- Reuters",
+            ("Reuters", "--", "Velorian mill to close in March"),
+        ),
+    ],
+)
+def test_a_headline_credits_its_source_last(
+    extractor: Extractor, text: str, expected: Triple
+) -> None:
+    assert triples(extractor, text) == [expected]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Flood barrier repairs begin on Monday: live",
+        "Flood barrier repairs begin on Monday - latest",
+        "The council's plan has one flaw: money",
+        "The mayor had one rival in the race: Dana Marsh.",
+    ],
+)
+def test_a_line_ending_in_a_non_source_is_no_attribution(extractor: Extractor, text: str) -> None:
+    assert all(cue not in {":", "-", "--"} for _, cue, _ in triples(extractor, text))
