@@ -947,6 +947,11 @@ def _topic_label(label: list[Token], content: str, lexicon: Lexicon) -> bool:
         return not content_words & _FIRST_PERSON
     if last.lower_.endswith("gate") and len(last) > 4:
         return True
+    if any(
+        t.lower_ in lexicon.section_labels or (t.lower_ == "news" and t.ent_type_ != "ORG")
+        for t in words
+    ) and (len(words) == 1 or not {last.lower_, last.lemma_.lower()} & _speaker_nouns(lexicon)):
+        return True  # "VIDEO:", "Flood update:", "This Week in Weird News:" ("Fox News:" speaks)
     comma = next((i for i, t in enumerate(label) if t.text == ","), None)
     if comma is not None and any(
         t.pos_ == "PROPN" or t.ent_type_ in _SPEAKER_ENTITIES for t in label[:comma]

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator
 
 from spacy.language import Language
 from spacy.tokens import Doc, Token
+from spacy.tokens import Span as SpacySpan
 
 from claims.attribution import AttributionFinder, RawAttribution
 from claims.lexicon import Lexicon, load_lexicon
@@ -138,7 +139,12 @@ class Extractor(SpacyStage):
             ):
                 continue
             if not _is_declarative(sent.root):
-                continue
+                after = _after_kicker(sent)
+                if after is None:
+                    continue
+                start = after.start_char
+                if any(s < end and e > start for s, e in taken):
+                    continue
             norm = normaliser.run(start, end, cue_lemma=None, published_at=document.published_at)
             out.append(_build_claim(document, (start, end), norm, ClaimKind.UNATTRIBUTED, claimant))
         return out
@@ -176,6 +182,19 @@ def _build_claim(
         places=norm.places,
         actors=norm.actors,
     )
+
+
+def _after_kicker(sent: SpacySpan) -> SpacySpan | None:
+    """`VIDEO: Son stuns parents by paying off their mortgage`: past a short kicker label and its
+    colon, the headline's own clause, when the parse hung that clause under the label."""
+    colon = next((t for t in sent[:6] if t.text == ":"), None)
+    if colon is None or colon.i + 1 >= sent.end:
+        return None
+    rest = sent.doc[colon.i + 1 : sent.end]
+    heads = [t for t in rest if not (rest.start <= t.head.i < rest.end) or t.head.i == t.i]
+    if not any(_is_declarative(t) for t in heads):
+        return None
+    return rest if len(rest.text.split()) >= MIN_UNATTRIBUTED_WORDS else None
 
 
 def _is_declarative(root: Token) -> bool:

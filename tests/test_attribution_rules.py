@@ -279,3 +279,13 @@ def test_a_headline_credits_its_source_last(
 )
 def test_a_line_ending_in_a_non_source_is_no_attribution(extractor: Extractor, text: str) -> None:
     assert all(cue not in {":", "-", "--"} for _, cue, _ in triples(extractor, text))
+
+
+def test_the_outlet_asserts_the_clause_after_a_kicker(extractor: Extractor) -> None:
+    """`Flood update: ...`: no speaker, so the headline's clause is the outlet's own claim, without
+    the kicker."""
+    text = "Flood update: More families were moved out of the valley overnight"
+    (claim,) = extractor.run(Document(id="d", text=text, outlet="valley-news.example"))
+    assert claim.kind.value == "unattributed"
+    assert claim.claimant.name == "valley-news.example"
+    assert claim.content.text == "More families were moved out of the valley overnight"
