@@ -352,7 +352,24 @@ class AttributionFinder:
         return _trim(text, start, end, keep_quotes=False)
 
     def _has_clausal_complement(self, verb: Token) -> bool:
-        return any(c.dep_ in {"ccomp", "xcomp"} for c in verb.children)
+        """A that-clause, an infinitive ("plans to resign") or a gerund ("feared losing"); a bare
+        participle or adjective is a small clause of a dropped passive ("Dog found abandoned",
+        and with "find" a gerund too: "Mushroom found growing"), which reports how something was
+        found, not what anyone found out."""
+        if verb.tag_ not in {"VBD", "VBN"}:  # only a past form can be a passive without "was"
+            small: set[str] = set()
+        elif verb.lemma_.lower() == "find":
+            small = {"VBN", "JJ", "VBG"}
+        else:
+            small = {"VBN", "JJ"}
+        return any(
+            c.dep_ in {"ccomp", "xcomp"}
+            and (
+                c.tag_ not in small
+                or any(a.dep_ in {"nsubj", "nsubjpass", "aux", "auxpass"} for a in c.children)
+            )
+            for c in verb.children
+        )
 
     def _content(
         self, doc: Doc, text: str, verb: Token, quotes: list[Quote], speaker: Token | None

@@ -289,3 +289,20 @@ def test_the_outlet_asserts_the_clause_after_a_kicker(extractor: Extractor) -> N
     assert claim.kind.value == "unattributed"
     assert claim.claimant.name == "valley-news.example"
     assert claim.content.text == "More families were moved out of the valley overnight"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Dog found abandoned at the station with a suitcase of belongings",
+        "Rare orchid found growing in the council car park",
+    ],
+)
+def test_a_dropped_passive_of_find_is_no_finding(extractor: Extractor, text: str) -> None:
+    """Headlinese drops "was": the dog is what was found, not someone who found something out."""
+    assert triples(extractor, text) == []
+
+
+def test_a_gerund_complement_is_a_clause(extractor: Extractor) -> None:
+    found = triples(extractor, "The clerk feared losing her job after the audit.")
+    assert ("The clerk", "feared", "losing her job after the audit") in found
