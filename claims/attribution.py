@@ -596,7 +596,7 @@ class AttributionFinder:
                 continue  # "X said:" is a verb cue, handled elsewhere
             end = _line_end(text, tok.idx)
             c_start, c_end = _trim(text, tok.idx + 1, end)
-            if _topic_label(left_toks, text[c_start:c_end], self.lexicon):
+            if topic_label(left_toks, text[c_start:c_end], self.lexicon):
                 continue
             q = next((q for q in quotes if q.start == c_start), None)
             if q is not None:
@@ -629,7 +629,7 @@ class AttributionFinder:
         """`Arms airdrop fell into militants' hands: Pentagon`, `Firm to split in two -CNN`: a
         headline line (no closing full stop, at most 30 words) that ends in a colon or dash and
         a short source label; the words before it are the source's claim. Only labels that name
-        a speaker count (`_topic_label`), so `...: live` or `... - latest` stay the outlet's."""
+        a speaker count (`topic_label`), so `...: live` or `... - latest` stay the outlet's."""
         out: list[RawAttribution] = []
         taken = [a.content for a in found]
         start = 0
@@ -649,7 +649,7 @@ class AttributionFinder:
             c_start, c_end = _trim(text, line_start, line_start + match.start())
             if not label or len(text[c_start:c_end].split()) < 3:
                 continue
-            if any(t.pos_ in {"VERB", "AUX"} for t in label) or _topic_label(
+            if any(t.pos_ in {"VERB", "AUX"} for t in label) or topic_label(
                 label, text[c_start:c_end], self.lexicon
             ):
                 continue
@@ -945,7 +945,7 @@ def _speaker_nouns(lexicon: Lexicon) -> frozenset[str]:
     )
 
 
-def _topic_label(label: list[Token], content: str, lexicon: Lexicon) -> bool:
+def topic_label(label: list[Token], content: str, lexicon: Lexicon) -> bool:
     """A headline kicker that names the story, not who tells it: a place ("Bosnia: Seven girls
     ..."; unless the content speaks in the first person, "Iran: We will not yield"), an event or
     other common noun ("Parliament Hill shooting:", "Rare Case:"), an adjective or an all-caps

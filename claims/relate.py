@@ -29,8 +29,11 @@ from typing import Protocol
 from spacy.language import Language
 from spacy.tokens import Doc, Token
 
+from claims.attribution import topic_label
+from claims.lexicon import load_lexicon
 from claims.models import Claim, Quantity, Reason, Relation, RelationType, Stance, TimeExpression
 from claims.nlp import DEFAULT_SPACY_MODEL, SpacyStage
+from claims.quotes import find_quotes
 
 # Rule strengths: how sure each rule is when it fires; a structured contradiction (two numbers for
 # the same count, a claimant denying) is stronger evidence than a bare predicate match.
@@ -272,6 +275,7 @@ def negated_clauses(doc: Doc) -> list[Token]:
     caller can check what the negation is about ("Council sold the stadium but fans never cared"
     negates the caring, not the sale)."""
     out: list[Token] = []
+    mentioned = _quoted_mentions(doc)
     for sent in doc.sents:
         root = sent.root
         if any(_leading_no(doc, t.i) for t in sent if t.i + 1 < len(doc)) or any(
@@ -292,12 +296,37 @@ def negated_clauses(doc: Doc) -> list[Token]:
                 continue
             if _past_intention(t):
                 continue
+            if any(a <= t.idx < b for a, b in mentioned):
+                continue  # a quoted slogan or title: "'Hands up, don't shoot' comes to Hong Kong"
             for c in children:
                 infinitive = c.i + 1 < len(doc) and doc[c.i + 1].lower_ == "to"  # "not to give up"
                 if (c.dep_ == "neg" and not infinitive) or is_negative_subject(c):
                     out.append(t)
                     break
     return out
+
+
+def _quoted_mentions(doc: Doc) -> list[tuple[int, int]]:
+    """Quotations no reporting verb outside them introduces: a slogan, title or catchphrase the
+    headline mentions ("'Hands up, don't shoot' comes to Hong Kong"), whose negation is part of
+    the words quoted and denies nothing. A quote someone is reported to say ("'We did not attack
+    the convoy,' rebels say") is not a mention, and its negation counts."""
+    quotes = [(q.start, q.end) for q in find_quotes(doc.text)]
+    if not quotes:
+        return []
+    lexicon = load_lexicon()
+
+    def reported(a: int, b: int) -> bool:
+        if any(t.lemma_.lower() in lexicon.speech_verbs for t in doc if not a <= t.idx < b):
+            return True
+        # "Rebels: 'We did not attack'": a speaker's label before a colon reports it too
+        before = [t for t in doc if t.idx < a]
+        if not before or before[-1].text != ":":
+            return False
+        label = [t for t in before[:-1] if t.sent == before[-1].sent]
+        return bool(label) and not topic_label(label, doc.text[a:b], lexicon)
+
+    return [(a, b) for a, b in quotes if not reported(a, b)]
 
 
 _PURPOSE_MARKS = frozenset({"so", "lest"})

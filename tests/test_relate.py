@@ -271,6 +271,11 @@ def test_interval_bounds(extractor: Extractor) -> None:
         ("I never meant to flood the village, says the dam keeper", False),
         ("The keeper did not intend to open the sluice", False),
         ("The council does not intend to sell the stadium", True),
+        # a quoted slogan is mentioned, not asserted; a quote someone is said to say is reported
+        ("\u201cHands off, don\u2019t touch\u201d spreads to the harbour protests", False),
+        ("Dockers march to the harbour: \u2018Hands off, don\u2019t touch\u2019", False),
+        ("\u2018We did not attack the convoy,\u2019 rebels say", True),
+        ("Rebels: \u201cWe did not attack the convoy\u201d", True),
         # curly apostrophes, as news copy writes them, in either casing
         ("Council didn\u2019t sell the stadium", True),
         ("Mayor Didn\u2019t Sell The Stadium To Pay The Debts", True),
