@@ -260,6 +260,8 @@ class AttributionFinder:
             return None
         c_start, c_end = content
         kind = _kind(text, c_start, c_end, quotes)
+        if kind is ClaimKind.INDIRECT and _is_block_quote(text, verb, c_start):
+            kind = ClaimKind.DIRECT
         cue_start, cue_end, negated = self._cue_span(verb)
         phrasal = cue_end > verb.idx + len(verb.text)
         if (
@@ -1019,6 +1021,13 @@ def _name_head(toks: list[Token]) -> Token:
         if tok.pos_ in nominal and (k + 1 == len(toks) or toks[k + 1].pos_ not in nominal):
             return tok
     return toks[-1]
+
+
+def _is_block_quote(text: str, verb: Token, content_start: int) -> bool:
+    """`He added:` at the end of a line and the content opening the next paragraph: a block quote
+    set off without quote marks, which news copy uses for verbatim words."""
+    colon = text.find(":", verb.idx, content_start)
+    return colon != -1 and "\n" in text[colon:content_start]
 
 
 def _after_colon(doc: Doc, text: str, verb: Token) -> tuple[int, int] | None:

@@ -115,6 +115,13 @@ def test_colon_introduces_the_next_paragraph(extractor: Extractor) -> None:
     assert triples(extractor, text) == [
         ("The governor", "added", "The bridge will reopen in spring and the tolls will stay")
     ]
+    (claim,) = extractor.run(Document(id="d", text=text))
+    assert claim.kind.value == "direct"  # a block quote: verbatim words without quote marks
+
+
+def test_words_after_a_colon_on_the_same_line_stay_indirect(extractor: Extractor) -> None:
+    (claim,) = extractor.run(Document(id="d", text="The governor added: the bridge will reopen."))
+    assert claim.kind.value == "indirect"
 
 
 @pytest.mark.parametrize(
