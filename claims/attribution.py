@@ -605,23 +605,9 @@ class AttributionFinder:
                 c_end = max(c_end, q.end)
             if len(text[c_start:c_end].split()) < 3:
                 continue
-            # The phrase's own head (its head word lies outside the label), preferring a name and,
-            # English heads coming last, the rightmost: "Tim Cook:" is Cook's phrase, not Tim's.
-            inside = {t.i for t in left_toks}
-            roots = [t for t in left_toks if t.head.i not in inside or t.head.i == t.i]
-            head = max(roots or left_toks, key=lambda t: (t.pos_ == "PROPN", t.i))
-            s_start, s_end = _trim(text, line_start, tok.idx, keep_quotes=False)
-            out.append(
-                RawAttribution(
-                    speaker=(s_start, s_end),
-                    cue=(tok.idx, tok.idx + 1),
-                    content=(c_start, c_end),
-                    kind=_kind(text, c_start, c_end, quotes),
-                    cue_lemma=":",
-                    negated=False,
-                    speaker_head=head.i,
-                )
-            )
+            speaker = _trim(text, line_start, tok.idx, keep_quotes=False)
+            cue = (tok.idx, tok.idx + 1)
+            out.append(_labelled(text, speaker, cue, (c_start, c_end), quotes, left_toks))
         return out
 
     # -- "Words: Source" (headlines credit their source last) ------------------------------------
@@ -659,19 +645,9 @@ class AttributionFinder:
                 continue  # "...: army" is a source, "...: money" is not
             if any(s <= c_start < e or c_start <= s < c_end for s, e in taken):
                 continue
-            cue = "colon" if match.group("colon") else "dash"
-            head = max(label, key=lambda t: (t.pos_ == "PROPN", t.i))
-            out.append(
-                RawAttribution(
-                    speaker=(s_start, s_end),
-                    cue=(line_start + match.start(cue), line_start + match.end(cue)),
-                    content=(c_start, c_end),
-                    kind=_kind(text, c_start, c_end, quotes),
-                    cue_lemma=":",
-                    negated=False,
-                    speaker_head=head.i,
-                )
-            )
+            mark = "colon" if match.group("colon") else "dash"
+            cue = (line_start + match.start(mark), line_start + match.end(mark))
+            out.append(_labelled(text, (s_start, s_end), cue, (c_start, c_end), quotes, label))
         return out
 
     def _speaker_noun(self, token: Token) -> bool:
@@ -934,6 +910,31 @@ _TRAILING_SOURCE = re.compile(
 """A colon or a spaced dash, then one to four words ending the line."""
 _SPEAKER_ENTITIES = frozenset({"PERSON", "ORG", "NORP"})
 _FIRST_PERSON = frozenset({"i", "we", "my", "our", "us", "me"})
+
+
+def _labelled(
+    text: str,
+    speaker: tuple[int, int],
+    cue: tuple[int, int],
+    content: tuple[int, int],
+    quotes: list[Quote],
+    label: list[Token],
+) -> RawAttribution:
+    """An attribution by a label and a colon or dash ("Tim Cook: ...", "...: Pentagon"). The
+    speaker's head is the label phrase's own head (its head word lies outside the label),
+    preferring a name and, English heads coming last, the rightmost: "Tim Cook" is Cook's."""
+    inside = {t.i for t in label}
+    roots = [t for t in label if t.head.i not in inside or t.head.i == t.i]
+    head = max(roots or label, key=lambda t: (t.pos_ == "PROPN", t.i))
+    return RawAttribution(
+        speaker=speaker,
+        cue=cue,
+        content=content,
+        kind=_kind(text, *content, quotes),
+        cue_lemma=":",
+        negated=False,
+        speaker_head=head.i,
+    )
 
 
 def _speaker_nouns(lexicon: Lexicon) -> frozenset[str]:
