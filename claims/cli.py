@@ -287,15 +287,17 @@ def eval_conflicts(
     report: dict[str, Any] = {"emergent": run_emergent(emergent, tune=tune)}
     console = Console(width=140)
     table = Table(title="Emergent: claims whose coverage conflicts")
-    for column in ("split", "claims", "P", "R", "F1", "stance macro-F1"):
+    for column in ("split", "claims", "P", "R", "F1", "F1 95% CI", "stance macro-F1"):
         table.add_column(column, justify="right" if column != "split" else "left")
     for split in ("dev", "held_out", "all"):
         block = report["emergent"][split]
         flags = block["conflicting"]
+        low, high = block["f1_ci95"]
         table.add_row(
             split, str(flags["n_items"]), f"{flags['precision']:.3f}", f"{flags['recall']:.3f}",
-            f"{flags['f1']:.3f}", f"{block['stance']['macro_f1']:.3f}",
+            f"{flags['f1']:.3f}", f"{low:.2f}–{high:.2f}", f"{block['stance']['macro_f1']:.3f}",
         )  # fmt: skip
+    table.caption = "CI: bootstrap over claims (2,000 resamples, seeded)"
     console.print(table)
     if fnc1 is not None:
         report["fnc1"] = run_fnc(fnc1, tune=tune)

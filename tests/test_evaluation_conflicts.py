@@ -17,6 +17,7 @@ from claims.evaluation.conflicts import (
     FNC_STANCES,
     BinaryReport,
     Headline,
+    bootstrap_f1,
     is_conflicting,
     load_emergent,
     load_fnc1,
@@ -297,3 +298,14 @@ def test_split_items_groups_by_key_and_is_deterministic() -> None:
     assert split_items(items, key=lambda item: str(item[0]), held_out_fraction=1.0) == ([], items)
     with pytest.raises(ValueError, match="held_out_fraction"):
         split_items(items, key=str, held_out_fraction=-0.1)
+
+
+def test_bootstrap_interval_brackets_the_f1() -> None:
+    gold = {f"c{i}": i % 3 == 0 for i in range(60)}
+    predicted = {f"c{i}": i % 3 == 0 or i % 7 == 0 for i in range(60)}
+    f1 = score_flags(gold, predicted).f1
+    low, high = bootstrap_f1(gold, predicted, samples=500)
+    assert 0.0 < low < f1 < high <= 1.0
+    assert (low, high) == bootstrap_f1(gold, predicted, samples=500)  # seeded
+    assert bootstrap_f1(gold, gold, samples=200) == (1.0, 1.0)  # perfect flags: no spread
+    assert bootstrap_f1({}, {}) == (0.0, 0.0)

@@ -58,6 +58,7 @@ from claims.evaluation.conflicts import (
     ClassScore,
     EmergentClaim,
     FncPair,
+    bootstrap_f1,
     is_conflicting,
     load_emergent,
     load_fnc1,
@@ -693,8 +694,10 @@ def _emergent_block(
     claims: Sequence[EmergentClaim], prediction: EmergentPrediction
 ) -> dict[str, Any]:
     gold = {c.claim_id: c.gold_conflicting for c in claims}
+    low, high = bootstrap_f1(gold, prediction.flags)
     return {
         "conflicting": score_flags(gold, prediction.flags).to_dict(),
+        "f1_ci95": [round(low, 4), round(high, 4)],
         "stance": stance_scores(claims, prediction),
     }
 
