@@ -385,3 +385,19 @@ def test_cue_plain_text(text: str, plain: str) -> None:
 )
 def test_cues_inside_quotation_marks(text: str, hits: list[str]) -> None:
     assert load_relation_cues().denial_re.findall(text) == hits
+
+
+@pytest.mark.parametrize(
+    ("text", "debunks"),
+    [
+        ("The minister says the flood report was made up", True),
+        ("Did the paper make up this story about the dam?", True),
+        # other senses of "make up": deciding, consisting of, compensating
+        ("The minister has made up his mind to close the dam", False),
+        ("A panel made up of engineers inspected the dam", False),
+        ("The council will make up for the lost wages", False),
+    ],
+)
+def test_made_up_senses(text: str, debunks: bool) -> None:
+    cues = load_relation_cues()
+    assert bool(cues.debunk_re.search(cues.plain(text))) is debunks
