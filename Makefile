@@ -36,6 +36,7 @@ eval: ## all quality evaluations (EVAL=../shared/eval)
 	$(BIN)/claims eval incidents $(or $(EVAL),../shared/eval)/ecbplus --split test
 	$(BIN)/claims eval incidents $(or $(EVAL),../shared/eval)/ecbplus
 	$(BIN)/claims eval incidents $(or $(EVAL),../shared/eval)/newswcl50
+	$(BIN)/claims eval incidents $(or $(EVAL),../shared/eval)/basil
 	$(BIN)/claims eval conflicts $(or $(EVAL),../shared/eval)/emergent/emergent.csv --fnc1 $(or $(EVAL),../shared/eval)/fnc1
 
 .PHONY: help install demo test lint bench eval

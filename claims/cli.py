@@ -146,6 +146,8 @@ def _load_corpus(loader: Callable[[Path], T], directory: Path) -> T:
 def _original_split(directory: Path) -> dict[str, str]:
     """doc_key → `original_split` as the corpus distributes it (empty when it has none)."""
     out: dict[str, str] = {}
+    if not (directory / "documents.jsonl").exists():
+        return out
     with (directory / "documents.jsonl").open(encoding="utf-8") as lines:
         for line in lines:
             record = json.loads(line)

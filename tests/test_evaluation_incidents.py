@@ -270,3 +270,41 @@ def test_split_by_topic_requires_topics() -> None:
         split_by_topic([doc("a", "X", None)])
     with pytest.raises(ValueError, match="held_out_fraction"):
         split_by_topic([doc("a", "X", "1")], held_out_fraction=1.5)
+
+
+def basil_record(file: str, triplet: str, source: str, title: str) -> dict[str, Any]:
+    return {
+        "file": file,
+        "uuid": "empty",  # BASIL has a few of these: the id is the file
+        "title": title,
+        "date": "2012-03-04",
+        "source": source,
+        "triplet-uuid": triplet,
+        "main-event": "must never reach the system",
+        "body-paragraphs": [["First sentence.", " Second sentence."], ["Next paragraph."]],
+    }
+
+
+def test_load_basil_format(tmp_path: Path) -> None:
+    records = [
+        basil_record("a/t1_1.json", "t1", "nyt", "Dam opens early"),
+        basil_record("a/t1_2.json", "t1", "fox", "Early dam opening"),
+    ]
+    (tmp_path / "articles.jsonl").write_text(
+        "\n".join(json.dumps(r) for r in records) + "\n", encoding="utf-8"
+    )
+    docs = load_incident_corpus(tmp_path)
+    assert [(d.doc_id, d.gold, d.outlet, d.published_at) for d in docs] == [
+        ("a/t1_1.json", "t1", "nyt", date(2012, 3, 4)),
+        ("a/t1_2.json", "t1", "fox", date(2012, 3, 4)),
+    ]
+    assert docs[0].text == "Dam opens early\nFirst sentence. Second sentence.\nNext paragraph."
+    assert all("never reach" not in d.text for d in docs)
+
+
+def test_load_basil_rejects_malformed_paragraphs(tmp_path: Path) -> None:
+    record = basil_record("a/1.json", "t1", "nyt", "Title")
+    record["body-paragraphs"] = "not a list"
+    (tmp_path / "articles.jsonl").write_text(json.dumps(record) + "\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="articles.jsonl:1"):
+        load_incident_corpus(tmp_path)

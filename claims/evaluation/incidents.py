@@ -69,7 +69,8 @@ class IncidentDoc:
 
 
 def load_incident_corpus(directory: Path, gold_field: str | None = None) -> list[IncidentDoc]:
-    """Read ``directory/documents.jsonl`` into documents, in file order.
+    """Read ``directory/documents.jsonl`` into documents, in file order (a BASIL folder, which
+    has ``articles.jsonl`` instead, is read by `load_basil`).
 
     The gold incident is ``gold_field``, or else the first of ``GOLD_FIELDS`` present in the first
     record; every record must then have it. ``doc_key`` is the document id and must be unique;
@@ -77,6 +78,8 @@ def load_incident_corpus(directory: Path, gold_field: str | None = None) -> list
     fields raise errors naming the file (and line).
     """
     path = Path(directory) / "documents.jsonl"
+    if not path.exists() and (Path(directory) / "articles.jsonl").exists():
+        return load_basil(directory)
     docs: list[IncidentDoc] = []
     seen: set[str] = set()
     for where, record in json_records(path, "incident corpus file"):
@@ -92,6 +95,47 @@ def load_incident_corpus(directory: Path, gold_field: str | None = None) -> list
             raise ValueError(f"{where}: duplicate doc_key {doc.doc_id!r}")
         seen.add(doc.doc_id)
         docs.append(doc)
+    if not docs:
+        raise ValueError(f"{path}: no documents")
+    return docs
+
+
+def load_basil(directory: Path) -> list[IncidentDoc]:
+    """Read BASIL's ``articles.jsonl`` (100 events, each covered by NYT, Fox News and HuffPost,
+    2010-2019): the id is ``file`` (the upstream path; a few ``uuid`` values are "empty"), the
+    text is the title and the body paragraphs, one per line; the gold incident is
+    ``triplet-uuid``. ``main-event`` describes the gold event, so it is never read."""
+    path = Path(directory) / "articles.jsonl"
+    docs: list[IncidentDoc] = []
+    seen: set[str] = set()
+    for where, record in json_records(path, "BASIL articles file"):
+        doc_id = _required_label(record, "file", where)  # some uuids are "empty"
+        if doc_id in seen:
+            raise ValueError(f"{where}: duplicate file {doc_id!r}")
+        seen.add(doc_id)
+        paragraphs = record.get("body-paragraphs")
+        if not isinstance(paragraphs, list) or not all(
+            isinstance(p, list) and all(isinstance(x, str) for x in p) for p in paragraphs
+        ):
+            raise ValueError(f"{where}: 'body-paragraphs' should be a list of lists of sentences")
+        title = _optional_str(record, "title", where)
+        body = "\n".join(" ".join(sentence.strip() for sentence in p) for p in paragraphs)
+        raw_date = _optional_str(record, "date", where)
+        try:
+            published = date.fromisoformat(raw_date) if raw_date else None
+        except ValueError as error:
+            raise ValueError(f"{where}: bad date {raw_date!r}") from error
+        docs.append(
+            IncidentDoc(
+                doc_id=doc_id,
+                text=f"{title}\n{body}" if title else body,
+                title=title,
+                published_at=published,
+                outlet=_optional_str(record, "source", where),
+                gold=_required_label(record, "triplet-uuid", where),
+                topic=None,
+            )
+        )
     if not docs:
         raise ValueError(f"{path}: no documents")
     return docs
