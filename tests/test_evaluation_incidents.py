@@ -306,5 +306,5 @@ def test_load_basil_rejects_malformed_paragraphs(tmp_path: Path) -> None:
     record = basil_record("a/1.json", "t1", "nyt", "Title")
     record["body-paragraphs"] = "not a list"
     (tmp_path / "articles.jsonl").write_text(json.dumps(record) + "\n", encoding="utf-8")
-    with pytest.raises(ValueError, match="articles.jsonl:1"):
+    with pytest.raises(ValueError, match=r"articles\.jsonl:1"):
         load_incident_corpus(tmp_path)
