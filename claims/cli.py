@@ -226,7 +226,12 @@ def _attribution_agreement(directory: Path, gold: list[GoldArticle], json_out: P
 
 @eval_app.command("incidents")
 def eval_incidents(
-    directory: Annotated[Path, typer.Argument(help="ECB+/NewsWCL50-style documents.jsonl folder.")],
+    directory: Annotated[
+        Path,
+        typer.Argument(
+            help="ECB+/NewsWCL50-style documents.jsonl folder, or a BASIL articles.jsonl folder."
+        ),
+    ],
     split: Annotated[
         str,
         typer.Option(
@@ -236,7 +241,8 @@ def eval_incidents(
     ] = "all",
     json_out: Annotated[Path | None, typer.Option("--json", help="Also write scores here.")] = None,
 ) -> None:
-    """B³ of grouping documents into incidents against `subtopic_id` / `event_id`."""
+    """B³ of grouping documents into incidents against `subtopic_id` / `event_id` /
+    BASIL's `triplet-uuid`."""
     from datetime import datetime
 
     from claims.evaluation.incidents import load_incident_corpus, score_incidents, split_by_topic
