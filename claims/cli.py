@@ -6,7 +6,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
@@ -321,6 +321,44 @@ def eval_conflicts(
         console.print(table)
     if json_out is not None:
         _write_json(json_out, report)
+
+
+@eval_app.command("matching")
+def eval_matching(
+    directory: Annotated[Path, typer.Argument(help="CheckThat! 2020 Task 2 folder.")],
+    split: Annotated[str, typer.Option(help="train | dev | all (the task's own splits).")] = "dev",
+    json_out: Annotated[Path | None, typer.Option("--json", help="Also write scores here.")] = None,
+) -> None:
+    """Rank the verified claims for each tweet by embedding cosine, against a TF-IDF baseline."""
+    from rich.table import Table
+
+    from claims.embed import SentenceTransformerEmbedder
+    from claims.evaluation.matching import KS, evaluate, load_checkthat, tfidf_vectors
+
+    corpus = _load_corpus(lambda d: load_checkthat(d, split), directory)
+    embedder = SentenceTransformerEmbedder(cache_size=0)
+
+    def embedded(queries: Sequence[str], claims: Sequence[str]) -> tuple[Any, Any]:
+        return embedder.embed(list(queries)), embedder.embed(list(claims))
+
+    started = time.perf_counter()
+    scores = evaluate(corpus, {"embedding (claims)": embedded, "TF-IDF baseline": tfidf_vectors})
+    table = Table(
+        title=f"Claim matching, CheckThat! 2020 Task 2 ({split})",
+        caption=(
+            f"{len(corpus.queries)} tweets × {len(corpus.claims)} verified claims, "
+            f"{time.perf_counter() - started:.0f} s"
+        ),
+    )
+    for column in ("ranker", "MAP@5", "MRR", *(f"R@{k}" for k in KS)):
+        table.add_column(column, justify="left" if column == "ranker" else "right")
+    for name, s in scores.items():
+        table.add_row(
+            name, f"{s.map_at_5:.3f}", f"{s.mrr:.3f}", *(f"{s.recall[k]:.3f}" for k in KS)
+        )
+    Console(width=140).print(table)
+    if json_out is not None:
+        _write_json(json_out, {name: s.to_dict() for name, s in scores.items()})
 
 
 def main() -> None:  # pragma: no cover

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -32,3 +33,23 @@ def _claim_spans(claim: Claim) -> Iterator[tuple[str, Span]]:
 def claim_spans() -> Callable[[Claim], Iterator[tuple[str, Span]]]:
     """`claim_spans(claim)` yields `(label, span)` for every span of a claim."""
     return _claim_spans
+
+
+@pytest.fixture
+def checkthat_dir(tmp_path: Path) -> Path:
+    """A CheckThat! 2020 Task 2 folder in miniature (written here): two claims, two dev tweets."""
+    root = tmp_path / "checkthat"
+    (root / "dev").mkdir(parents=True)
+    (root / "verified_claims.tsv").write_text(
+        "\tvclaim\ttitle\n0\tThe mayor took bribes.\tDid the mayor take bribes?\n"
+        '1\tThe bridge "collapsed" in May.\tBridge collapse\n',
+        encoding="utf-8",
+    )
+    (root / "dev" / "tweets.queries.tsv").write_text(
+        '\ttweet_content\nt1\t"So the bridge ""collapsed"" — in May!"\nt2\tMayor bribes?\n',
+        encoding="utf-8",
+    )
+    (root / "dev" / "tweet-vclaim-pairs.qrels").write_text(
+        "t1\t0\t1\t1\nt2\t0\t0\t1\n", encoding="utf-8"
+    )
+    return root

@@ -248,3 +248,19 @@ def test_cli_eval_attribution_agreement_needs_a_second_annotator(
     (tmp_path / "attributions.jsonl").write_text(_polnear_line("a", True, True), "utf-8")
     result = runner.invoke(app, ["eval", "attribution", str(tmp_path), "--agreement"])
     assert result.exit_code == 2
+
+
+def test_cli_eval_matching(runner: CliRunner, checkthat_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "scores.json"
+    result = runner.invoke(app, ["eval", "matching", str(checkthat_dir), "--json", str(out)])
+    assert result.exit_code == 0, result.output
+    scores = json.loads(out.read_text(encoding="utf-8"))
+    assert set(scores) == {"embedding (claims)", "TF-IDF baseline"}
+    assert scores["embedding (claims)"]["queries"] == 2
+    assert scores["embedding (claims)"]["recall"]["1"] == 1.0  # two claims, two easy tweets
+
+
+def test_cli_eval_matching_missing_folder(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["eval", "matching", str(tmp_path / "nope")])
+    assert result.exit_code == 2
+    assert "not found" in result.stderr
