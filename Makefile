@@ -37,7 +37,7 @@ eval: ## all quality evaluations (EVAL=../shared/eval)
 	$(BIN)/claims eval incidents $(or $(EVAL),../shared/eval)/ecbplus
 	$(BIN)/claims eval incidents $(or $(EVAL),../shared/eval)/newswcl50
 	$(BIN)/claims eval incidents $(or $(EVAL),../shared/eval)/basil
-	$(BIN)/claims eval conflicts $(or $(EVAL),../shared/eval)/emergent/emergent.csv --fnc1 $(or $(EVAL),../shared/eval)/fnc1
+	$(BIN)/claims eval conflicts $(or $(EVAL),../shared/eval)/emergent/emergent.csv --fnc1 $(or $(EVAL),../shared/eval)/fnc1 --climate-fever $(or $(EVAL),../shared/eval)/climate_fever
 	$(BIN)/claims eval matching $(or $(EVAL),../shared/eval)/checkthat2020_task2 --split all
 
 .PHONY: help install demo test lint bench eval

@@ -282,12 +282,19 @@ def eval_conflicts(
     fnc1: Annotated[
         Path | None, typer.Option(help="Also score FNC-1 stances from this folder.")
     ] = None,
+    climate_fever: Annotated[
+        Path | None,
+        typer.Option(
+            help="Also run the rules on Climate-FEVER (DISPUTED claims, REFUTES evidence)."
+        ),
+    ] = None,
     tune: Annotated[
         bool, typer.Option(help="Re-tune the rule knobs on the dev half before scoring.")
     ] = False,
     json_out: Annotated[Path | None, typer.Option("--json", help="Also write scores here.")] = None,
 ) -> None:
-    """Flag Emergent claims whose coverage conflicts (for and against); optionally FNC-1."""
+    """Flag Emergent claims whose coverage conflicts (for and against); optionally FNC-1 and
+    Climate-FEVER."""
     from rich.table import Table
 
     from claims.evaluation.conflicts_run import run_emergent, run_fnc
@@ -318,6 +325,24 @@ def eval_conflicts(
                 split, str(b["n_pairs"]), f"{b['disagree_f1']:.3f}", f"{b['macro_f1']:.3f}",
                 f"{b['accuracy']:.3f}",
             )  # fmt: skip
+        console.print(table)
+    if climate_fever is not None:
+        from claims.evaluation.conflicts_run import run_climate_fever
+
+        block = report["climate_fever"] = run_climate_fever(climate_fever)
+        flags, refutes = block["conflicting"], block["stance"]["per_class"]["against"]
+        low, high = block["f1_ci95"]
+        table = Table(title="Climate-FEVER (rules untuned for it)")
+        for column in ("what", "items", "P", "R", "F1"):
+            table.add_column(column, justify="left" if column == "what" else "right")
+        table.add_row(
+            "claims DISPUTED", str(flags["n_items"]), f"{flags['precision']:.3f}",
+            f"{flags['recall']:.3f}", f"{flags['f1']:.3f} ({low:.2f}–{high:.2f})",
+        )  # fmt: skip
+        table.add_row(
+            "evidence REFUTES", str(block["stance"]["n_headlines"]), f"{refutes['precision']:.3f}",
+            f"{refutes['recall']:.3f}", f"{refutes['f1']:.3f}",
+        )  # fmt: skip
         console.print(table)
     if json_out is not None:
         _write_json(json_out, report)

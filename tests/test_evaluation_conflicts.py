@@ -309,3 +309,34 @@ def test_bootstrap_interval_brackets_the_f1() -> None:
     assert (low, high) == bootstrap_f1(gold, predicted, samples=500)  # seeded
     assert bootstrap_f1(gold, gold, samples=200) == (1.0, 1.0)  # perfect flags: no spread
     assert bootstrap_f1({}, {}) == (0.0, 0.0)
+
+
+def climate_record(cid: str, label: str, evidence: list[tuple[str, str]]) -> dict[str, object]:
+    return {
+        "claim_id": cid,
+        "claim": "The glacier has grown since 1990.",
+        "claim_label": label,
+        "evidences": [
+            {"evidence_id": f"{cid}:{i}", "evidence_label": lab, "evidence": text}
+            for i, (lab, text) in enumerate(evidence)
+        ],
+    }
+
+
+def test_load_climate_fever_as_emergent_claims(tmp_path: Path) -> None:
+    from claims.evaluation.conflicts import load_climate_fever
+
+    records = [
+        climate_record("1", "DISPUTED", [("SUPPORTS", "It grew."), ("REFUTES", "It shrank.")]),
+        climate_record("2", "SUPPORTS", [("NOT_ENOUGH_INFO", "Glaciers are ice.")]),
+    ]
+    path = tmp_path / "climate-fever.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in records) + "\n", encoding="utf-8")
+    claims = load_climate_fever(tmp_path)
+    assert [c.gold_conflicting for c in claims] == [True, False]
+    assert [h.stance for h in claims[0].headlines] == ["for", "against"]
+    assert claims[1].headlines[0] == Headline("2:0", "Glaciers are ice.", "observing")
+    bad = climate_record("3", "SUPPORTS", [("MAYBE", "x")])
+    path.write_text(json.dumps(bad) + "\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"climate-fever\.jsonl:1: bad evidence"):
+        load_climate_fever(path)

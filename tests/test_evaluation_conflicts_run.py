@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -296,3 +298,27 @@ def test_hedges_are_the_headline_own(headline: str, reference: str, expected: st
 )
 def test_reference_text_drops_the_claim_label(claim: str, expected: str) -> None:
     assert reference_text(EmergentClaim("c", claim, (), False)) == expected
+
+
+def test_run_climate_fever_scores_claims_and_evidence(tmp_path: Path) -> None:
+    from claims.evaluation.conflicts_run import run_climate_fever
+
+    evidence = [
+        ("SUPPORTS", "The glacier has grown every year since 1990, surveys show."),
+        ("REFUTES", "Claims that the glacier has grown are false, the survey office said."),
+    ]
+    record = {
+        "claim_id": "1",
+        "claim": "The glacier has grown since 1990.",
+        "claim_label": "DISPUTED",
+        "evidences": [
+            {"evidence_id": f"e{i}", "evidence_label": label, "evidence": text}
+            for i, (label, text) in enumerate(evidence)
+        ],
+    }
+    path = tmp_path / "climate-fever.jsonl"
+    path.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    block = run_climate_fever(path)
+    assert block["conflicting"]["true_positives"] == 1  # one "for", one explicit debunk
+    assert block["stance"]["per_class"]["against"]["true_positives"] == 1
+    assert block["f1_ci95"] == [1.0, 1.0]

@@ -56,6 +56,8 @@ from typing import Any, TypeVar
 from rich.console import Console
 from rich.table import Table
 
+from claims.evaluation.records import json_records
+
 EMERGENT_STANCES: tuple[str, ...] = ("for", "against", "observing")
 """The Emergent ``articleHeadlineStance`` labels."""
 
@@ -398,6 +400,50 @@ def bootstrap_f1(
         scores.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
     scores.sort()
     return scores[int(0.025 * samples)], scores[int(0.975 * samples) - 1]
+
+
+# --------------------------------------------------------------------------------------------------
+# Climate-FEVER
+
+CLIMATE_FEVER_STANCES = {"SUPPORTS": "for", "REFUTES": "against", "NOT_ENOUGH_INFO": "observing"}
+"""Evidence labels as Emergent stances, so the Emergent rules and scoring apply unchanged."""
+
+
+def load_climate_fever(path: Path) -> list[EmergentClaim]:
+    """Read ``climate-fever.jsonl`` (a file, or a folder holding it) as Emergent-style claims: the
+    claim is the reference, its five Wikipedia evidence sentences are the "headlines", and the
+    gold flag is ``claim_label == "DISPUTED"`` (evidence both supports and refutes it), the
+    analogue of a conflicting Emergent claim."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / "climate-fever.jsonl"
+    out: list[EmergentClaim] = []
+    for where, record in json_records(path, "Climate-FEVER file"):
+        evidences = record.get("evidences")
+        if not isinstance(evidences, list) or not evidences:
+            raise ValueError(f"{where}: 'evidences' should be a non-empty list")
+        headlines = []
+        for e in evidences:
+            label = e.get("evidence_label") if isinstance(e, dict) else None
+            if label not in CLIMATE_FEVER_STANCES or not isinstance(e.get("evidence"), str):
+                raise ValueError(f"{where}: bad evidence {e!r}")
+            headlines.append(
+                Headline(str(e.get("evidence_id")), e["evidence"], CLIMATE_FEVER_STANCES[label])
+            )
+        claim, label = record.get("claim"), record.get("claim_label")
+        if not isinstance(claim, str) or not isinstance(label, str):
+            raise ValueError(f"{where}: 'claim' and 'claim_label' should be strings")
+        out.append(
+            EmergentClaim(
+                claim_id=str(record.get("claim_id")),
+                claim_text=claim,
+                headlines=tuple(headlines),
+                gold_conflicting=label == "DISPUTED",
+            )
+        )
+    if not out:
+        raise ValueError(f"{path}: no claims")
+    return out
 
 
 # --------------------------------------------------------------------------------------------------

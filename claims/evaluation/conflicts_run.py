@@ -60,6 +60,7 @@ from claims.evaluation.conflicts import (
     FncPair,
     bootstrap_f1,
     is_conflicting,
+    load_climate_fever,
     load_emergent,
     load_fnc1,
     score_flags,
@@ -740,6 +741,24 @@ def run_emergent(path: Path, tune: bool = True) -> dict[str, Any]:
     )
     out["seconds"] = round(time.perf_counter() - started, 1)
     return out
+
+
+def run_climate_fever(path: Path) -> dict[str, Any]:
+    """The Emergent rules, untuned for it, on Climate-FEVER: claims flagged DISPUTED and evidence
+    sentences called REFUTES. Wikipedia evidence contradicts a claim by stating other facts, not
+    with debunk words, so this measures how far cue rules reach on implicit contradiction."""
+    from claims.embed import SentenceTransformerEmbedder
+    from claims.relate import RuleRelationScorer
+
+    started = time.perf_counter()
+    claims = load_climate_fever(path)
+    extractor, scorer = Extractor(), RuleRelationScorer()
+    extractor.warm_up()
+    scorer.warm_up()
+    prediction = predict_emergent(claims, extractor, scorer, SentenceTransformerEmbedder())
+    block = _emergent_block(claims, prediction)
+    block["seconds"] = round(time.perf_counter() - started, 1)
+    return block
 
 
 def run_fnc(directory: Path, tune: bool = True) -> dict[str, Any]:
