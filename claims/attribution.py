@@ -25,6 +25,7 @@ import bisect
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from spacy.tokens import Doc, Token
 
@@ -937,6 +938,7 @@ def _labelled(
     )
 
 
+@lru_cache(maxsize=4)
 def _speaker_nouns(lexicon: Lexicon) -> frozenset[str]:
     """Nouns that name someone who speaks: a person or group, a role, a source document."""
     return (

@@ -120,11 +120,7 @@ def load_basil(directory: Path) -> list[IncidentDoc]:
             raise ValueError(f"{where}: 'body-paragraphs' should be a list of lists of sentences")
         title = _optional_str(record, "title", where)
         body = "\n".join(" ".join(sentence.strip() for sentence in p) for p in paragraphs)
-        raw_date = _optional_str(record, "date", where)
-        try:
-            published = date.fromisoformat(raw_date) if raw_date else None
-        except ValueError as error:
-            raise ValueError(f"{where}: bad date {raw_date!r}") from error
+        published = _iso_date(record, "date", where)
         docs.append(
             IncidentDoc(
                 doc_id=doc_id,
@@ -165,22 +161,27 @@ def _optional_str(record: Mapping[str, Any], key: str, where: str) -> str | None
     return value or None
 
 
+def _iso_date(record: Mapping[str, Any], key: str, where: str) -> date | None:
+    """An optional ISO date (or date-time, whose date is kept) field."""
+    raw = _optional_str(record, key, where)
+    if raw is None:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        try:
+            return datetime.fromisoformat(raw).date()
+        except ValueError as error:
+            raise ValueError(f"{where}: bad {key} {raw!r}") from error
+
+
 def _parse_doc(record: Mapping[str, Any], gold_field: str, where: str) -> IncidentDoc:
     doc_id = _required_label(record, "doc_key", where)
     gold = _required_label(record, gold_field, where)
     text = record.get("text")
     if not isinstance(text, str):
         raise ValueError(f"{where}: field 'text' should be a string, got {text!r}")
-    published_at: date | None = None
-    raw_date = _optional_str(record, "published_at", where)
-    if raw_date is not None:
-        try:
-            published_at = date.fromisoformat(raw_date)
-        except ValueError:
-            try:
-                published_at = datetime.fromisoformat(raw_date).date()
-            except ValueError as error:
-                raise ValueError(f"{where}: bad published_at {raw_date!r}") from error
+    published_at = _iso_date(record, "published_at", where)
     return IncidentDoc(
         doc_id=doc_id,
         text=text,
