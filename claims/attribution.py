@@ -355,10 +355,10 @@ class AttributionFinder:
         return _trim(text, start, end, keep_quotes=False)
 
     def _has_clausal_complement(self, verb: Token) -> bool:
-        """A that-clause, an infinitive ("plans to resign") or a gerund ("feared losing"); a bare
-        participle or adjective is a small clause of a dropped passive ("Dog found abandoned",
-        and with "find" a gerund too: "Mushroom found growing"), which reports how something was
-        found, not what anyone found out."""
+        """A that-clause, an infinitive ("plans to resign") or a gerund ("feared losing her
+        job"); a bare participle or adjective is a small clause of a dropped passive ("Cat found
+        stranded", and with "find" a gerund too: "Orchid found growing"), which reports how
+        something was found, not what anyone found out."""
         if verb.tag_ not in {"VBD", "VBN"}:  # only a past form can be a passive without "was"
             small: set[str] = set()
         elif verb.lemma_.lower() == "find":
@@ -615,7 +615,7 @@ class AttributionFinder:
     def _trailing_sources(
         self, doc: Doc, text: str, quotes: list[Quote], found: list[RawAttribution]
     ) -> list[RawAttribution]:
-        """`Arms airdrop fell into militants' hands: Pentagon`, `Firm to split in two -CNN`: a
+        """`Six soldiers were killed near the border: army`, `Mill to close in March -- Reuters`: a
         headline line (no closing full stop, at most 30 words) that ends in a colon or dash and
         a short source label; the words before it are the source's claim. Only labels that name
         a speaker count (`topic_label`), so `...: live` or `... - latest` stay the outlet's."""
@@ -921,9 +921,9 @@ def _labelled(
     quotes: list[Quote],
     label: list[Token],
 ) -> RawAttribution:
-    """An attribution by a label and a colon or dash ("Tim Cook: ...", "...: Pentagon"). The
+    """An attribution by a label and a colon or dash ("Dana Marsh: ...", "...: army"). The
     speaker's head is the label phrase's own head (its head word lies outside the label),
-    preferring a name and, English heads coming last, the rightmost: "Tim Cook" is Cook's."""
+    preferring a name and, English heads coming last, the rightmost: "Dana Marsh" is Marsh's."""
     inside = {t.i for t in label}
     roots = [t for t in label if t.head.i not in inside or t.head.i == t.i]
     head = max(roots or label, key=lambda t: (t.pos_ == "PROPN", t.i))
@@ -951,13 +951,13 @@ def _speaker_nouns(lexicon: Lexicon) -> frozenset[str]:
 
 
 def topic_label(label: list[Token], content: str, lexicon: Lexicon) -> bool:
-    """A headline kicker that names the story, not who tells it: a place ("Bosnia: Seven girls
-    ..."; unless the content speaks in the first person, "Iran: We will not yield"), an event or
-    other common noun ("Parliament Hill shooting:", "Rare Case:"), an adjective or an all-caps
-    exclamation ("Unbearable:", "SHOCKING:"), a scandal name ("Hairgate:"), or the person the
-    content goes on to name ("James Foley: Journalist James Foley beheaded"; not when a quote
+    """A headline kicker that names the story, not who tells it: a place ("Norway: Seven boats
+    sink"; unless the content speaks in the first person, "Iran: We will not yield"), an event or
+    other common noun ("Harbour bridge collapse:", "Rare Case:"), an adjective or an all-caps
+    exclamation ("Unbelievable:", "SHOCKING:"), a scandal name ("Pipegate:"), or the person the
+    content goes on to name ("Dana Marsh: Councillor Dana Marsh resigns"; not when a quote
     follows). A speaker label ends in a name, a person or group noun ("Official:", "Opposition
-    group:") or a source document ("Poll:"), or is a name with its role ("Jeremy Lott,
+    group:") or a source document ("Poll:"), or is a name with its role ("Jon Hale,
     author:")."""
     words = [t for t in label if not t.is_punct and t.text != "'s"]
     if not words:
@@ -973,12 +973,12 @@ def topic_label(label: list[Token], content: str, lexicon: Lexicon) -> bool:
         t.lower_ in lexicon.section_labels or (t.lower_ == "news" and t.ent_type_ != "ORG")
         for t in words
     ) and (len(words) == 1 or not {last.lower_, last.lemma_.lower()} & _speaker_nouns(lexicon)):
-        return True  # "VIDEO:", "Flood update:", "This Week in Weird News:" ("Fox News:" speaks)
+        return True  # "VIDEO:", "Flood update:", "This Week in Odd News:" ("Fox News:" speaks)
     comma = next((i for i, t in enumerate(label) if t.text == ","), None)
     if comma is not None and any(
         t.pos_ == "PROPN" or t.ent_type_ in _SPEAKER_ENTITIES for t in label[:comma]
     ):
-        return False  # "Jeremy Lott, author:": a name and its role
+        return False  # "Jon Hale, author:": a name and its role
     if last.pos_ == "ADJ":
         return True
     if {last.lower_, last.lemma_.lower()} & _speaker_nouns(lexicon):

@@ -185,7 +185,7 @@ def _build_claim(
 
 
 def _after_kicker(sent: SpacySpan) -> SpacySpan | None:
-    """`VIDEO: Son stuns parents by paying off their mortgage`: past a short kicker label and its
+    """`VIDEO: Pensioner rows across the lake in a bathtub`: past a short kicker label and its
     colon, the headline's own clause, when the parse hung that clause under the label."""
     colon = next((t for t in sent[:6] if t.text == ":"), None)
     if colon is None or colon.i + 1 >= sent.end:

@@ -4,8 +4,8 @@ News copy puts one paragraph per line; the small English parser sometimes runs a
 line break (a headline into the lede), which wrecks attribution, so line breaks end sentences
 before the parser runs.
 
-News copy also writes apostrophes curly ("didn’t", "Rivers’s"); the small model's features see
-the character, and it tags a curly "n’t" as punctuation, so "President Didn’t Adopt ..." reads
+News copy also writes apostrophes curly ("didn’t", "Marsh’s"); the small model's features see
+the character, and it tags a curly "n’t" as punctuation, so "Mayor Didn’t Sell ..." reads
 as an affirmative. The model is shown the straight spelling instead (the text, and so every
 character offset, stays as written).
 """

@@ -179,7 +179,7 @@ def phrase_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
     """One case-insensitive regex matching any of the phrases on word boundaries.
 
     "n't" is glued to its verb ("didn't"), so it gets no leading boundary; an apostrophe after a
-    letter ("o'clock") is inside a word, one after a space opens a quotation ("doctor 'DENIES
+    letter ("o'clock") is inside a word, one after a space opens a quotation ("mayor 'DENIES
     ...'") and the cue counts. The longest phrases are tried first so "not true" wins over "not".
     """
     parts = []
@@ -297,7 +297,7 @@ def negated_clauses(doc: Doc) -> list[Token]:
             if _past_intention(t):
                 continue
             if any(a <= t.idx < b for a, b in mentioned):
-                continue  # a quoted slogan or title: "'Hands up, don't shoot' comes to Hong Kong"
+                continue  # a quoted slogan: "'Hands off, don't touch' spreads to the harbour"
             for c in children:
                 infinitive = c.i + 1 < len(doc) and doc[c.i + 1].lower_ == "to"  # "not to give up"
                 if (c.dep_ == "neg" and not infinitive) or is_negative_subject(c):
@@ -308,7 +308,7 @@ def negated_clauses(doc: Doc) -> list[Token]:
 
 def _quoted_mentions(doc: Doc) -> list[tuple[int, int]]:
     """Quotations no reporting verb outside them introduces: a slogan, title or catchphrase the
-    headline mentions ("'Hands up, don't shoot' comes to Hong Kong"), whose negation is part of
+    headline mentions ("'Hands off, don't touch' spreads to the harbour"), whose negation is part of
     the words quoted and denies nothing. A quote someone is reported to say ("'We did not attack
     the convoy,' rebels say") is not a mention, and its negation counts."""
     quotes = [(q.start, q.end) for q in find_quotes(doc.text)]
@@ -334,9 +334,10 @@ _INTENTION_VERBS = frozenset({"intend", "mean"})
 
 
 def _past_intention(head: Token) -> bool:
-    """A past intention verb with an infinitive ("I never intended to kill him", "didn't mean to
-    hurt anyone"): denying the intention presupposes the act, so it denies nothing that happened.
-    A present one ("Apple does not intend to buy Path") does deny the plan, and is kept."""
+    """A past intention verb with an infinitive ("I never intended to flood the village",
+    "didn't mean to hurt anyone"): denying the intention presupposes the act, so it denies
+    nothing that happened. A present one ("The council does not intend to sell the stadium")
+    does deny the plan, and is kept."""
     if head.lemma_.lower() not in _INTENTION_VERBS:
         return False
     if not any(c.dep_ == "xcomp" for c in head.children):
