@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from claims.extract import Extractor
+from claims.extraction.extract import Extractor
 
 FIXTURES_DIR = Path(__file__).resolve().parent / "fixtures"
 REPORTS_DIR = FIXTURES_DIR / "reports"

@@ -20,8 +20,8 @@ from api.middleware import BodyLimitMiddleware
 from api.routes import api_router, health
 from api.settings import Settings, get_settings
 from api.state import AppState, default_components
-from claims.embed import Embedder
-from claims.extract import Extractor
+from claims.comparison.embed import Embedder
+from claims.extraction.extract import Extractor
 from claims.store import open_store
 
 logger = logging.getLogger("api")

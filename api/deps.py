@@ -15,7 +15,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from api.errors import InvalidAPIKeyError, NotAuthenticatedError
 from api.settings import Settings
 from api.state import AppState, SerialComparer, SerialExtractor
-from claims.embed import Embedder
+from claims.comparison.embed import Embedder
 from claims.store import ClaimStore
 
 

@@ -43,10 +43,8 @@ from api.schemas import (
     SearchResults,
 )
 from api.settings import Settings
-from claims.embed import Embedder
-from claims.errors import ClaimsError, InputTooLargeError
-from claims.export import to_claimreview, to_prov
-from claims.incidents import (
+from claims.comparison.embed import Embedder
+from claims.comparison.incidents import (
     DocumentGrouper,
     Profile,
     assign_incident,
@@ -54,7 +52,9 @@ from claims.incidents import (
     profile_is_current,
     profile_to_dict,
 )
-from claims.ingest import decode, make_document
+from claims.errors import ClaimsError, InputTooLargeError
+from claims.extraction.ingest import decode, make_document
+from claims.formats.export import to_claimreview, to_prov
 from claims.models import Claim, Comparison, Document, Incident, RelationType
 from claims.store import (
     ClaimFilters,

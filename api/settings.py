@@ -13,8 +13,8 @@ from typing import Annotated, Any
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from claims.embed import DEFAULT_EMBEDDING_MODEL
-from claims.nlp import DEFAULT_SPACY_MODEL
+from claims.comparison.embed import DEFAULT_EMBEDDING_MODEL
+from claims.extraction.nlp import DEFAULT_SPACY_MODEL
 
 
 class Settings(BaseSettings):

@@ -17,13 +17,13 @@ from dataclasses import dataclass, field
 
 from api.errors import NotReadyError
 from api.settings import Settings
-from claims.compare import Comparer
-from claims.embed import Embedder, SentenceTransformerEmbedder
+from claims.comparison.compare import Comparer
+from claims.comparison.embed import Embedder, SentenceTransformerEmbedder
+from claims.comparison.incidents import DocumentGrouper, Profile
+from claims.comparison.relate import RuleRelationScorer
 from claims.errors import ClaimsError
-from claims.extract import Extractor
-from claims.incidents import DocumentGrouper, Profile
+from claims.extraction.extract import Extractor
 from claims.models import Claim, Comparison, Document, Incident
-from claims.relate import RuleRelationScorer
 from claims.store import ClaimStore
 
 logger = logging.getLogger("api")

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from spacy.language import Language
 
-from claims.nlp import load_spacy
+from claims.extraction.nlp import load_spacy
 
 
 @pytest.fixture(scope="session")

@@ -38,8 +38,8 @@ from pytest_benchmark.fixture import BenchmarkFixture
 
 from api.app import create_app
 from api.settings import Settings
-from claims.embed import SentenceTransformerEmbedder
-from claims.extract import Extractor
+from claims.comparison.embed import SentenceTransformerEmbedder
+from claims.extraction.extract import Extractor
 from claims.models import Claim, Claimant, ClaimKind, Document, EntityType, Span
 from claims.store.sqlite import SQLiteClaimStore
 

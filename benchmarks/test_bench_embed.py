@@ -13,10 +13,10 @@ ratio claims/s ÷ ceiling is the number to compare across machines; the gap is t
 padding, attention, layer norms, GELU and Python overhead. Nothing asserts on time; everything
 lands in `extra_info` (see `--benchmark-json`).
 
-The ONNX Runtime int8 backend (`claims.embed_onnx`, the optional `onnx` extra) is compared with
-torch fp32 in the same run, on the same sentences and threads, cache off: both speeds, their ratio
-and the cosine of the int8 vectors to the fp32 ones. It skips when onnxruntime is not installed;
-the int8 model is exported once into ~/.cache/claims/onnx and reused by later runs.
+The ONNX Runtime int8 backend (`claims.comparison.embed_onnx`, the optional `onnx` extra) is
+compared with torch fp32 in the same run, on the same sentences and threads, cache off: both
+speeds, their ratio and the cosine of the int8 vectors to the fp32 ones. It skips when
+onnxruntime is not installed; the int8 model is exported once into ~/.cache/claims/onnx and reused by later runs.
 
 Run with `make bench` (`pytest benchmarks --benchmark-only --benchmark-enable -q`).
 """
@@ -33,7 +33,7 @@ import pytest
 import torch
 from pytest_benchmark.fixture import BenchmarkFixture
 
-from claims.embed import SentenceTransformerEmbedder
+from claims.comparison.embed import SentenceTransformerEmbedder
 
 N_SENTENCES = 500
 ROUNDS = 3
@@ -245,7 +245,7 @@ def test_bench_embed_onnx_int8_vs_torch_fp32(
     slightly with its batch-mates (see `OnnxEmbedder`).
     """
     pytest.importorskip("onnxruntime", reason="the optional `onnx` extra is not installed")
-    from claims.embed_onnx import OnnxEmbedder
+    from claims.comparison.embed_onnx import OnnxEmbedder
 
     onnx = OnnxEmbedder(threads=threads, cache_size=0)
     onnx.warm_up()  # exports on the first run on this machine

@@ -21,7 +21,7 @@ import pytest
 from pytest_benchmark.fixture import BenchmarkFixture
 from spacy.language import Language
 
-from claims.extract import Extractor
+from claims.extraction.extract import Extractor
 from claims.models import Document
 
 N_TEXTS = 20

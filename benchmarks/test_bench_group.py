@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from claims.cluster import average_linkage, knn_edges_dense
+from claims.comparison.cluster import average_linkage, knn_edges_dense
 
 SIZES = (10_000, 100_000)
 _per_claim: dict[int, float] = {}

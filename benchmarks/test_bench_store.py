@@ -31,7 +31,7 @@ import pytest
 from pytest_benchmark.fixture import BenchmarkFixture
 
 from api.service import CANDIDATE_WINDOW, _candidate_profiles, _profile
-from claims.incidents import Profile, profile_to_dict
+from claims.comparison.incidents import Profile, profile_to_dict
 from claims.models import Document
 from claims.store import ClaimStore, open_store
 

@@ -55,8 +55,8 @@ def extract(
     ] = None,
 ) -> None:
     """Extract every claim of each report: speaker, cue, content, claimant, normalised values."""
-    from claims.extract import Extractor
-    from claims.ingest import read_document
+    from claims.extraction.extract import Extractor
+    from claims.extraction.ingest import read_document
 
     extractor = Extractor()
     failed = 0
@@ -95,9 +95,9 @@ def compare(
     """Group reports into incidents; relate their claims (corroborate / conflict) with reasons."""
     from rich.progress import Progress
 
-    from claims.compare import Comparer
-    from claims.ingest import read_jsonl_documents
-    from claims.render import render_markdown
+    from claims.comparison.compare import Comparer
+    from claims.extraction.ingest import read_jsonl_documents
+    from claims.formats.render import render_markdown
 
     try:
         documents = read_jsonl_documents(input)
@@ -245,9 +245,9 @@ def eval_incidents(
     BASIL's `triplet-uuid`."""
     from datetime import datetime
 
+    from claims.comparison.incidents import DocumentGrouper, Profile
     from claims.evaluation.incidents import load_incident_corpus, score_incidents, split_by_topic
-    from claims.incidents import DocumentGrouper, Profile
-    from claims.nlp import load_spacy
+    from claims.extraction.nlp import load_spacy
 
     docs = _load_corpus(load_incident_corpus, directory)
     if split in {"val", "test"}:
@@ -357,7 +357,7 @@ def eval_matching(
     """Rank the verified claims for each tweet by embedding cosine, against a TF-IDF baseline."""
     from rich.table import Table
 
-    from claims.embed import SentenceTransformerEmbedder
+    from claims.comparison.embed import SentenceTransformerEmbedder
     from claims.evaluation.matching import KS, evaluate, load_checkthat, tfidf_vectors
 
     corpus = _load_corpus(lambda d: load_checkthat(d, split), directory)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from claims.attribution import AttributionFinder
-from claims.extract import Extractor
+from claims.extraction.attribution import AttributionFinder
+from claims.extraction.extract import Extractor
 from claims.models import Document
 
 Triple = tuple[str | None, str | None, str]

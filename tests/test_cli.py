@@ -17,7 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from claims.cli import app
-from claims.extract import Extractor
+from claims.extraction.extract import Extractor
 
 GOOD_TEXT = (
     "Dockworkers at the port of Kavala went on strike on Monday over pay.\n"

@@ -9,7 +9,7 @@ from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.spatial.distance import squareform
 from sklearn.metrics import adjusted_rand_score
 
-from claims.cluster import average_linkage, knn_edges_dense, knn_edges_sparse
+from claims.comparison.cluster import average_linkage, knn_edges_dense, knn_edges_sparse
 
 
 def _unit_rows(n: int, d: int, seed: int) -> np.ndarray:

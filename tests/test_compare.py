@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from claims.compare import Comparer, source_key, wire_copy_groups
-from claims.embed import SentenceTransformerEmbedder
-from claims.extract import Extractor
-from claims.ingest import read_jsonl_documents
+from claims.comparison.compare import Comparer, source_key, wire_copy_groups
+from claims.comparison.embed import SentenceTransformerEmbedder
+from claims.extraction.extract import Extractor
+from claims.extraction.ingest import read_jsonl_documents
 from claims.models import Comparison, Document, IncidentStatus, RelationType
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "compare" / "tarsa.jsonl"

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from claims.embed import (
+from claims.comparison.embed import (
     DEFAULT_EMBEDDING_MODEL,
     Embedder,
     SentenceTransformerEmbedder,

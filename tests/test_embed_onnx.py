@@ -23,13 +23,13 @@ pytest.importorskip(
     "`pip install -e '.[onnx]'`",
 )
 
-import claims.embed_onnx as embed_onnx
-from claims.embed import (
+import claims.comparison.embed_onnx as embed_onnx
+from claims.comparison.embed import (
     DEFAULT_EMBEDDING_MODEL,
     Embedder,
     SentenceTransformerEmbedder,
 )
-from claims.embed_onnx import OnnxEmbedder
+from claims.comparison.embed_onnx import OnnxEmbedder
 from claims.errors import InputError, ModelNotAvailableError
 
 DIMENSION = 384  # all-MiniLM-L6-v2

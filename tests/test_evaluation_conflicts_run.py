@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from claims.embed import Vectors
+from claims.comparison.embed import Vectors
+from claims.comparison.relate import RuleRelationScorer, load_relation_cues
 from claims.evaluation.conflicts import EmergentClaim, FncPair, Headline, score_flags
 from claims.evaluation.conflicts_run import (
     EmergentSettings,
@@ -27,8 +28,7 @@ from claims.evaluation.conflicts_run import (
     reference_text,
     stance_scores,
 )
-from claims.extract import Extractor
-from claims.relate import RuleRelationScorer, load_relation_cues
+from claims.extraction.extract import Extractor
 
 
 def _claim(claim_id: str, text: str, headlines: Sequence[tuple[str, str]]) -> EmergentClaim:
@@ -113,7 +113,7 @@ def test_predict_emergent_relations_setting_runs(
 def test_headline_stance_relative_to_reference(
     extractor: Extractor, headline: str, reference: str, expected: str
 ) -> None:
-    from claims.relate import main_clause_negated
+    from claims.comparison.relate import main_clause_negated
 
     negated = (
         main_clause_negated(extractor.nlp(headline)),
@@ -188,7 +188,7 @@ def test_fnc_body_against_headline_polarity(
 
 
 def test_fnc_features_parse_headline_negation() -> None:
-    from claims.nlp import load_spacy
+    from claims.extraction.nlp import load_spacy
 
     body = "The bridge over the river collapsed on Monday. Officials say the bridge is closed."
     pairs = [

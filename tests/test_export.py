@@ -1,4 +1,4 @@
-"""`claims.export`: ClaimReview JSON-LD and PROV-JSON built from a real incident.
+"""`claims.formats.export`: ClaimReview JSON-LD and PROV-JSON built from a real incident.
 
 The incident comes from a real `Comparer` over three small invented reports (two outlets carrying
 conflicting tolls of one landslide, one repeating the other), so the exports are checked on what
@@ -12,10 +12,10 @@ from datetime import date, datetime
 
 import pytest
 
-from claims.compare import Comparer
-from claims.embed import SentenceTransformerEmbedder
-from claims.export import PROV_PREFIXES, to_claimreview, to_prov
-from claims.extract import Extractor
+from claims.comparison.compare import Comparer
+from claims.comparison.embed import SentenceTransformerEmbedder
+from claims.extraction.extract import Extractor
+from claims.formats.export import PROV_PREFIXES, to_claimreview, to_prov
 from claims.models import Document, Incident
 
 DOCUMENTS = [

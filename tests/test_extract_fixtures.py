@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from claims.extract import Extractor
+from claims.extraction.extract import Extractor
 from claims.models import Claim, ClaimKind, Document, Span
 
 REPORTS_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "reports"

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from claims.extract import Extractor
+from claims.extraction.extract import Extractor
 from claims.models import Claim, Document, Span
 
 SETTINGS = settings(

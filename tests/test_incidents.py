@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from claims.extract import Extractor
-from claims.incidents import DocumentGrouper, Profile, primary_incident
+from claims.comparison.incidents import DocumentGrouper, Profile, primary_incident
+from claims.extraction.extract import Extractor
 
 
 def _profiles(extractor: Extractor, texts: list[str]) -> list[Profile]:
@@ -66,7 +66,7 @@ def test_incidents_primary_incident_is_the_majority() -> None:
 def test_incidents_small_parts_are_absorbed_not_split_off() -> None:
     import numpy as np
 
-    from claims.incidents import _absorb_small
+    from claims.comparison.incidents import _absorb_small
 
     sims = np.full((6, 6), 0.1)
     sims[:3, :3] = sims[3:, 3:] = 0.8
@@ -79,7 +79,7 @@ def test_incidents_small_parts_are_absorbed_not_split_off() -> None:
 def test_incidents_years_are_a_separate_block() -> None:
     from scipy import sparse
 
-    from claims.incidents import _weighted_tfidf
+    from claims.comparison.incidents import _weighted_tfidf
 
     profiles = [
         Profile(("quake",), ("padang",), ("2009", "12")),
@@ -96,7 +96,7 @@ def test_incidents_years_are_a_separate_block() -> None:
 
 
 def test_incidents_profile_lead_is_the_first_sentences(extractor: Extractor) -> None:
-    from claims.incidents import LEAD_SENTENCES, profile_from_dict, profile_to_dict
+    from claims.comparison.incidents import LEAD_SENTENCES, profile_from_dict, profile_to_dict
 
     sentences = [
         "Pirates boarded the tanker Maris Dawn in the Gulf of Aden.",
@@ -120,7 +120,7 @@ def test_incidents_small_part_sharing_nothing_with_the_rest_is_kept() -> None:
     part it would join: a round-up plus the lone report of another event stay apart."""
     import numpy as np
 
-    from claims.incidents import _absorb_small
+    from claims.comparison.incidents import _absorb_small
 
     sims = np.full((6, 6), 0.3)
     sims[4:, 4:] = 0.6  # the pair is closer to each other than to the rest ...
@@ -154,7 +154,7 @@ class _AlwaysSplits(_SplitsWhenMinPartIsTwo):
 def test_incidents_stage_two_is_a_vote_between_neighbouring_settings() -> None:
     import numpy as np
 
-    from claims.incidents import GroupingSettings
+    from claims.comparison.incidents import GroupingSettings
 
     profiles = [Profile((), (), ())] * 6
     overall = np.ones((6, 6))

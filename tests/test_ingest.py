@@ -1,4 +1,4 @@
-"""Tests for claims.ingest: bytes and files to Documents, one error code per unusable input."""
+"""claims.extraction.ingest: bytes and files to Documents, one error code per unusable input."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from claims.errors import (
     InputTooLargeError,
     UnreadableInputError,
 )
-from claims.ingest import MAX_CHARS, content_id, decode, make_document, read_document
+from claims.extraction.ingest import MAX_CHARS, content_id, decode, make_document, read_document
 
 
 @pytest.mark.parametrize(

@@ -1,10 +1,10 @@
-"""The spaCy pipeline as loaded by `claims.nlp`: what we add to the packaged model."""
+"""The spaCy pipeline as loaded by `claims.extraction.nlp`: what we add to the packaged model."""
 
 from __future__ import annotations
 
 import pytest
 
-from claims.nlp import load_spacy
+from claims.extraction.nlp import load_spacy
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""Tests for claims.normalise on short hand-written sentences (not copied from articles).
+"""Tests for claims.extraction.normalise on short hand-written sentences (not copied from articles).
 
 The spaCy model is loaded once per module; the content range is the whole sentence unless a test
 says otherwise, so expectations depend only on the normaliser's rules and the model's entities.
@@ -14,8 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from spacy.language import Language
 
+from claims.extraction.normalise import Normalised, normalise
 from claims.models import Quantity, Stance
-from claims.normalise import Normalised, normalise
 
 PUBLISHED = datetime(2023, 8, 14, 9, 30)  # a Monday
 

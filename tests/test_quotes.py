@@ -1,4 +1,4 @@
-"""Tests for claims.quotes.find_quotes on short hand-written strings."""
+"""Tests for claims.extraction.quotes.find_quotes on short hand-written strings."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from claims.quotes import CLOSERS, OPENERS, STRAIGHT, Quote, find_quotes
+from claims.extraction.quotes import CLOSERS, OPENERS, STRAIGHT, Quote, find_quotes
 
 
 def spans(text: str) -> list[str]:

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from claims.extract import Extractor
-from claims.models import Claim, Document, RelationType
-from claims.relate import (
+from claims.comparison.relate import (
     RuleRelationScorer,
     answered_no,
     interval,
@@ -15,6 +13,8 @@ from claims.relate import (
     negated_clauses,
     relate_all,
 )
+from claims.extraction.extract import Extractor
+from claims.models import Claim, Document, RelationType
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from claims.extract import Extractor
+from claims.extraction.extract import Extractor
 from claims.models import Document
 
 TEXT = (

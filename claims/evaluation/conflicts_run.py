@@ -52,7 +52,15 @@ import numpy as np
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from claims.embed import Embedder
+from claims.comparison.embed import Embedder
+from claims.comparison.relate import (
+    RelationCues,
+    RelationScorer,
+    answered_no,
+    load_relation_cues,
+    main_clause_negated,
+    negated_clauses,
+)
 from claims.evaluation.conflicts import (
     EMERGENT_STANCES,
     ClassScore,
@@ -67,17 +75,9 @@ from claims.evaluation.conflicts import (
     score_fnc1,
     split_items,
 )
-from claims.extract import Extractor
+from claims.extraction.extract import Extractor
+from claims.extraction.nlp import load_spacy
 from claims.models import Claim, Document, RelationType, Stance
-from claims.nlp import load_spacy
-from claims.relate import (
-    RelationCues,
-    RelationScorer,
-    answered_no,
-    load_relation_cues,
-    main_clause_negated,
-    negated_clauses,
-)
 
 # Conflict codes of the scorer that are trusted between a headline and the reference claim. The
 # place/time rules need resolved values that headlines rarely carry, and a short headline's
@@ -704,8 +704,8 @@ def _emergent_block(
 
 
 def run_emergent(path: Path, tune: bool = True) -> dict[str, Any]:
-    from claims.embed import SentenceTransformerEmbedder
-    from claims.relate import RuleRelationScorer
+    from claims.comparison.embed import SentenceTransformerEmbedder
+    from claims.comparison.relate import RuleRelationScorer
 
     started = time.perf_counter()
     claims = load_emergent(path)
@@ -747,8 +747,8 @@ def run_climate_fever(path: Path) -> dict[str, Any]:
     """The Emergent rules, untuned for it, on Climate-FEVER: claims flagged DISPUTED and evidence
     sentences called REFUTES. Wikipedia evidence contradicts a claim by stating other facts, not
     with debunk words, so this measures how far cue rules reach on implicit contradiction."""
-    from claims.embed import SentenceTransformerEmbedder
-    from claims.relate import RuleRelationScorer
+    from claims.comparison.embed import SentenceTransformerEmbedder
+    from claims.comparison.relate import RuleRelationScorer
 
     started = time.perf_counter()
     claims = load_climate_fever(path)
@@ -762,7 +762,7 @@ def run_climate_fever(path: Path) -> dict[str, Any]:
 
 
 def run_fnc(directory: Path, tune: bool = True) -> dict[str, Any]:
-    from claims.embed import SentenceTransformerEmbedder
+    from claims.comparison.embed import SentenceTransformerEmbedder
 
     started = time.perf_counter()
     pairs = load_fnc1(directory)

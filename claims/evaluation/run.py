@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, time
 
 from claims.evaluation.attribution import AttributionSpans, Fragments, GoldArticle
-from claims.extract import Extractor
+from claims.extraction.extract import Extractor
 from claims.models import Claim, ClaimKind, Document
 
 

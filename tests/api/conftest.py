@@ -12,8 +12,8 @@ import pytest
 from api_support import running_app, settings_for
 from fastapi.testclient import TestClient
 
-from claims.embed import SentenceTransformerEmbedder
-from claims.extract import Extractor
+from claims.comparison.embed import SentenceTransformerEmbedder
+from claims.extraction.extract import Extractor
 
 
 @pytest.fixture(scope="session")

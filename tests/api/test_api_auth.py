@@ -9,8 +9,8 @@ from api_support import API_KEYS, SCHOOL_VOTE, assert_error, running_app, settin
 from fastapi.testclient import TestClient
 
 from api.settings import Settings, get_settings
-from claims.embed import SentenceTransformerEmbedder
-from claims.extract import Extractor
+from claims.comparison.embed import SentenceTransformerEmbedder
+from claims.extraction.extract import Extractor
 
 
 @pytest.fixture(scope="module")

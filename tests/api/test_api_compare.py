@@ -21,8 +21,8 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from claims.cli import app as cli_app
-from claims.embed import SentenceTransformerEmbedder
-from claims.extract import Extractor
+from claims.comparison.embed import SentenceTransformerEmbedder
+from claims.extraction.extract import Extractor
 
 
 @pytest.fixture(scope="module")

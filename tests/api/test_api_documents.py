@@ -8,9 +8,9 @@ import pytest
 from api_support import HARBOUR_FIRE, SCHOOL_VOTE, assert_error, running_app, settings_for
 from fastapi.testclient import TestClient
 
-from claims.embed import SentenceTransformerEmbedder
-from claims.extract import Extractor
-from claims.ingest import content_id
+from claims.comparison.embed import SentenceTransformerEmbedder
+from claims.extraction.extract import Extractor
+from claims.extraction.ingest import content_id
 
 
 def test_api_documents_ingest_then_repeat(client: TestClient) -> None:

@@ -13,8 +13,8 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from claims.embed import SentenceTransformerEmbedder
-from claims.extract import Extractor
+from claims.comparison.embed import SentenceTransformerEmbedder
+from claims.extraction.extract import Extractor
 
 MAX_TEXT = 5_000
 MAX_BODY = 20_000

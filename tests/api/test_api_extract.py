@@ -8,8 +8,8 @@ from api_support import HARBOUR_FIRE
 from fastapi.testclient import TestClient
 
 from claims.cli import _extraction
-from claims.extract import Extractor
-from claims.ingest import content_id, make_document
+from claims.extraction.extract import Extractor
+from claims.extraction.ingest import content_id, make_document
 
 
 def test_api_extract_matches_cli_output(client: TestClient, extractor: Extractor) -> None:

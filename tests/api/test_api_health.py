@@ -8,9 +8,9 @@ from pathlib import Path
 from api_support import assert_error, running_app, settings_for
 from fastapi.testclient import TestClient
 
-from claims.embed import SentenceTransformerEmbedder
+from claims.comparison.embed import SentenceTransformerEmbedder
 from claims.errors import ModelNotAvailableError
-from claims.extract import Extractor
+from claims.extraction.extract import Extractor
 
 
 class SlowExtractor(Extractor):

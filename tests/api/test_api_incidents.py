@@ -24,9 +24,9 @@ from api_support import (
 from fastapi.testclient import TestClient
 
 from api.service import CANDIDATE_WINDOW, _candidate_profiles, _profile
-from claims.embed import SentenceTransformerEmbedder
-from claims.extract import Extractor
-from claims.incidents import Profile, profile_to_dict
+from claims.comparison.embed import SentenceTransformerEmbedder
+from claims.comparison.incidents import Profile, profile_to_dict
+from claims.extraction.extract import Extractor
 from claims.models import Document
 from claims.store import ClaimStore, SQLiteClaimStore
 

@@ -36,8 +36,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.app import create_app
 from api.settings import Settings
-from claims.embed import SentenceTransformerEmbedder
-from claims.extract import Extractor
+from claims.comparison.embed import SentenceTransformerEmbedder
+from claims.extraction.extract import Extractor
 
 BEARER = f"Bearer {API_KEYS[1]}"
 MAX_EXAMPLES = 25

@@ -29,9 +29,9 @@ from functools import lru_cache
 
 from spacy.tokens import Doc, Token
 
-from claims.lexicon import Lexicon, load_lexicon
+from claims.extraction.lexicon import Lexicon, load_lexicon
+from claims.extraction.quotes import Quote, find_quotes
 from claims.models import ClaimKind
-from claims.quotes import Quote, find_quotes
 
 SUBJECT_DEPS = {"nsubj", "nsubjpass", "csubj"}
 CONTENT_DEPS = {"ccomp", "xcomp", "dobj", "advcl", "attr", "oprd", "dative", "prep", "conj"}

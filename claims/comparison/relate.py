@@ -29,11 +29,11 @@ from typing import Protocol
 from spacy.language import Language
 from spacy.tokens import Doc, Token
 
-from claims.attribution import topic_label
-from claims.lexicon import load_lexicon
+from claims.extraction.attribution import topic_label
+from claims.extraction.lexicon import load_lexicon
+from claims.extraction.nlp import DEFAULT_SPACY_MODEL, SpacyStage
+from claims.extraction.quotes import find_quotes
 from claims.models import Claim, Quantity, Reason, Relation, RelationType, Stance, TimeExpression
-from claims.nlp import DEFAULT_SPACY_MODEL, SpacyStage
-from claims.quotes import find_quotes
 
 # Rule strengths: how sure each rule is when it fires; a structured contradiction (two numbers for
 # the same count, a claimant denying) is stronger evidence than a bare predicate match.

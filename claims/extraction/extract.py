@@ -13,12 +13,12 @@ from spacy.language import Language
 from spacy.tokens import Doc, Token
 from spacy.tokens import Span as SpacySpan
 
-from claims.attribution import AttributionFinder, RawAttribution
-from claims.lexicon import Lexicon, load_lexicon
+from claims.extraction.attribution import AttributionFinder, RawAttribution
+from claims.extraction.lexicon import Lexicon, load_lexicon
+from claims.extraction.nlp import DEFAULT_SPACY_MODEL, SpacyStage
+from claims.extraction.normalise import DocNormaliser, Normalised
+from claims.extraction.resolve import ClaimantResolver
 from claims.models import Claim, Claimant, ClaimKind, Document, EntityType, Span
-from claims.nlp import DEFAULT_SPACY_MODEL, SpacyStage
-from claims.normalise import DocNormaliser, Normalised
-from claims.resolve import ClaimantResolver
 
 MIN_UNATTRIBUTED_WORDS = 4
 REPORTER = "the reporter"

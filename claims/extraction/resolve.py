@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from spacy.tokens import Doc, Token
 from spacy.tokens import Span as SpacySpan
 
-from claims.attribution import RawAttribution
-from claims.lexicon import Lexicon, load_lexicon
+from claims.extraction.attribution import RawAttribution
+from claims.extraction.lexicon import Lexicon, load_lexicon
 from claims.models import Claimant, EntityType, Span
 
 PERSON_PRONOUNS = {"he", "she", "him", "her", "i", "me"}

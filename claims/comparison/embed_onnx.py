@@ -53,7 +53,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import numpy as np
 import numpy.typing as npt
 
-from claims.embed import (
+from claims.comparison.embed import (
     DEFAULT_CACHE_SIZE,
     DEFAULT_EMBEDDING_MODEL,
     SentenceTransformerEmbedder,

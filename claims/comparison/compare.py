@@ -18,10 +18,11 @@ from datetime import timedelta
 import numpy as np
 from numpy.typing import NDArray
 
-from claims.cluster import average_linkage, knn_edges_dense
-from claims.embed import Embedder, SentenceTransformerEmbedder
-from claims.extract import Extractor
-from claims.incidents import DocumentGrouper, Profile, primary_incident
+from claims.comparison.cluster import average_linkage, knn_edges_dense
+from claims.comparison.embed import Embedder, SentenceTransformerEmbedder
+from claims.comparison.incidents import DocumentGrouper, Profile, primary_incident
+from claims.comparison.relate import RelationScorer, RuleRelationScorer
+from claims.extraction.extract import Extractor
 from claims.models import (
     Claim,
     ClaimKind,
@@ -37,7 +38,6 @@ from claims.models import (
     RelationType,
     Stance,
 )
-from claims.relate import RelationScorer, RuleRelationScorer
 
 Progress = Callable[[str, int, int], None]
 

@@ -70,7 +70,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics import silhouette_score
 from spacy.tokens import Doc, Span
 
-from claims.cluster import average_linkage, knn_edges_sparse
+from claims.comparison.cluster import average_linkage, knn_edges_sparse
 
 CONTENT_POS = {"NOUN", "PROPN", "VERB", "ADJ", "NUM"}
 NAME_LABELS = {

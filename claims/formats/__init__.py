@@ -1,0 +1,1 @@
+"""Formats: comparisons rendered for people (markdown) and for other tools (ClaimReview, PROV)."""
