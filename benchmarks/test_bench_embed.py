@@ -16,7 +16,8 @@ lands in `extra_info` (see `--benchmark-json`).
 The ONNX Runtime int8 backend (`claims.comparison.embed_onnx`, the optional `onnx` extra) is
 compared with torch fp32 in the same run, on the same sentences and threads, cache off: both
 speeds, their ratio and the cosine of the int8 vectors to the fp32 ones. It skips when
-onnxruntime is not installed; the int8 model is exported once into ~/.cache/claims/onnx and reused by later runs.
+onnxruntime is not installed; the int8 model is exported once into ~/.cache/claims/onnx and
+reused by later runs.
 
 Run with `make bench` (`pytest benchmarks --benchmark-only --benchmark-enable -q`).
 """
