@@ -276,6 +276,38 @@ def eval_incidents(
         _write_json(json_out, report.to_dict())
 
 
+@eval_app.command("cases")
+def eval_cases(
+    directory: Annotated[
+        Path, typer.Argument(help="A folder of cases: <case>/documents.jsonl + <case>/gold.json.")
+    ],
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="List missed and false conflicts per case.")
+    ] = False,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Also write scores here.")] = None,
+) -> None:
+    """Multi-outlet cases against a fact-checker's gold: incidents (B³), conflicts (recall,
+    precision, reasons), corroborations, neutral traps, wire copies, first reports."""
+    from claims.comparison.compare import Comparer
+    from claims.evaluation.cases import evaluate_cases, render, summarise
+
+    comparer = Comparer()
+    started = time.perf_counter()
+    try:
+        scores = evaluate_cases(directory, lambda docs: comparer.run(docs).model_dump(mode="json"))
+    except ValueError as exc:
+        err.print(f"[red]error[/red]: {escape(str(exc))}", highlight=False)
+        raise typer.Exit(code=2) from exc
+    elapsed = time.perf_counter() - started
+    console = Console(width=160)
+    render(scores, console, verbose=verbose)
+    console.print(f"{len(scores)} cases compared in {elapsed:.1f} s (models loaded once)")
+    if json_out is not None:
+        _write_json(
+            json_out, {"summary": summarise(scores), "cases": [s.to_dict() for s in scores]}
+        )
+
+
 @eval_app.command("conflicts")
 def eval_conflicts(
     emergent: Annotated[Path, typer.Argument(help="Emergent CSV (or its folder).")],
