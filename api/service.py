@@ -5,19 +5,17 @@ by batch jobs. Input is checked before any model runs, and an ingest writes the 
 store in one call after extraction and embedding succeeded, so a failed extraction leaves nothing
 behind.
 
-Incidents are kept up to date incrementally: an ingest stores the document's grouping profile
-(from the parse extraction already made), asks `assign_incident` which stored incident it joins,
-and rebuilds only that incident; a delete rebuilds only the incident the document left. A batch
-`claims compare` regroups everything instead; on a stream of reports the incremental result is
-the same grouping for reports that clearly belong together (see tests/api/test_api_incidents.py).
+Incidents are kept up to date incrementally by `claims.comparison.update` (an ingest rebuilds only
+the incident the document joins, a delete only the one it left); this module maps its errors to
+where they sit in the request.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC
 from typing import Any, Protocol
 
 from api.errors import (
@@ -43,15 +41,10 @@ from api.schemas import (
     SearchResults,
 )
 from api.settings import Settings
+from claims.comparison import update
 from claims.comparison.embed import Embedder
-from claims.comparison.incidents import (
-    DocumentGrouper,
-    Profile,
-    assign_incident,
-    profile_from_dict,
-    profile_is_current,
-    profile_to_dict,
-)
+from claims.comparison.update import CANDIDATE_WINDOW as CANDIDATE_WINDOW
+from claims.comparison.update import DocumentAnalyser, IncidentBuilder
 from claims.errors import ClaimsError, InputTooLargeError
 from claims.extraction.ingest import decode, make_document
 from claims.formats.export import to_claimreview, to_prov
@@ -59,37 +52,27 @@ from claims.models import Claim, Comparison, Document, Incident, RelationType
 from claims.store import (
     ClaimFilters,
     ClaimStore,
-    DocumentConflictError,
     DocumentNotFoundError,
     StoredDocument,
 )
 
-# Candidate documents for joining an incident: published within this many days of the new one.
-# The grouper never links documents further apart, so looking further only costs time.
-CANDIDATE_WINDOW = timedelta(days=30)
+# Kept under their old names for tests/api/test_api_incidents.py, which checks the window.
+_profile = update.stored_profile
+_candidate_profiles = update.candidate_profiles
 
 
-class ClaimExtractor(Protocol):
+class ClaimExtractor(DocumentAnalyser, Protocol):
     def run(self, document: Document) -> list[Claim]: ...
 
-    def analyse(self, document: Document) -> tuple[list[Claim], Profile]:
-        """Claims and incident-grouping profile from one parse."""
-        ...
 
+class DocumentComparer(IncidentBuilder, Protocol):
+    """What the service needs of the app's comparer (see `api.state.SerialComparer`).
 
-class DocumentComparer(Protocol):
-    """What the service needs of the app's comparer (see `api.state.SerialComparer`)."""
+    `updates` serialises the stored incidents' read-modify-write across request threads."""
 
     updates: threading.Lock
 
-    @property
-    def grouper(self) -> DocumentGrouper: ...
-
     def compare(self, documents: Sequence[Document]) -> Comparison: ...
-
-    def build_incident(
-        self, documents: Sequence[Document], claims_by_doc: Mapping[str, list[Claim]]
-    ) -> Incident: ...
 
 
 def build_document(
@@ -152,143 +135,24 @@ def ingest_document(
     """Extract, embed and store a document, then add it to its incident; `(document, created)`.
 
     Idempotent: the same text under the same id (by default the text's hash) is stored once, and
-    a repeat returns the stored document without running the models. Metadata of a repeat is
-    ignored (first write wins); delete the document to change it. A repeat of a document that
-    is in no incident (its incident update failed, or it was stored before incidents existed)
-    retries the incident update, so re-posting is the way to repair or backfill.
+    a repeat returns the stored document without running the models; a repeat of a document
+    that is in no incident retries the incident update, so re-posting is the way to repair or
+    backfill (see `claims.comparison.update.ingest`).
     """
     document = build_document(request=request, settings=settings, doc_id=request.id)
-    existing = store.get_document(document.id)
-    if existing is None:
-        claims, profile = extractor.analyse(document)
-        vectors = embedder.embed([c.content.text for c in claims])
-        # The store re-checks inside its transaction, in case another worker got there first.
-        created = store.add_document(document, claims, vectors, embedder.model_name)
-        if created:
-            store.set_document_profile(document.id, profile_to_dict(profile))
-        existing = store.get_document(document.id)
-        assert existing is not None
-    else:
-        created = False
-    if existing.document.text != document.text:
-        raise at(
-            ["body", "id"],
-            DocumentConflictError(f"document {document.id!r} is already stored with other text"),
+    try:
+        ingested = update.ingest(
+            store=store,
+            extractor=extractor,
+            embedder=embedder,
+            comparer=comparer,
+            document=document,
+            lock=comparer.updates,
         )
-    if store.incident_of_document(document.id) is None:
-        if not store.document_profiles([document.id]):
-            _, profile = extractor.analyse(existing.document)
-            store.set_document_profile(document.id, profile_to_dict(profile))
-        join_incident(store=store, comparer=comparer, document_id=document.id, extractor=extractor)
-    return _public(existing), created
-
-
-def join_incident(
-    *,
-    store: ClaimStore,
-    comparer: DocumentComparer,
-    document_id: str,
-    extractor: ClaimExtractor | None = None,
-) -> Incident | None:
-    """Put a stored, profiled document into the incident it belongs to, or a new one, and
-    rebuild only that incident. Does nothing if the document is already in an incident.
-    With an `extractor`, candidate profiles stored by an older version are brought up to date
-    first (see `_candidate_profiles`)."""
-    with comparer.updates:
-        if store.incident_of_document(document_id) is not None:
-            return None  # another request got there first
-        stored = store.get_document(document_id)
-        raw = store.document_profiles([document_id]).get(document_id)
-        if stored is None or raw is None:
-            return None  # deleted meanwhile
-        profiles = _candidate_profiles(store, document_id, _profile(raw), extractor)
-        incident_of = {
-            doc_id: incident_id
-            for doc_id in profiles
-            if doc_id != document_id
-            and (incident_id := store.incident_of_document(doc_id)) is not None
-        }
-        target = assign_incident(document_id, profiles, incident_of, comparer.grouper)
-        current = store.get_incident(target) if target is not None else None
-        members = [*(current.document_ids if current is not None else []), document_id]
-        return _rebuild_incident(store, comparer, members, replaces=target)
-
-
-def _profile(raw: Mapping[str, Any]) -> Profile:
-    """A stored profile with its date as naive UTC: the grouper subtracts dates, and stored
-    documents mix naive and zone-aware publication times."""
-    profile = profile_from_dict(dict(raw))
-    return replace(profile, published_at=_naive_utc(profile.published_at))
-
-
-def _naive_utc(moment: datetime | None) -> datetime | None:
-    if moment is None or moment.tzinfo is None:
-        return moment
-    return moment.astimezone(UTC).replace(tzinfo=None)
-
-
-def _candidate_profiles(
-    store: ClaimStore,
-    document_id: str,
-    mine: Profile,
-    extractor: ClaimExtractor | None = None,
-) -> dict[str, Profile]:
-    """The stored profiles a new document is compared with: those published within
-    `CANDIDATE_WINDOW` of it, and undated ones (the grouper treats a missing date as "any
-    time"); all of them when it is undated. The store applies the window in the database, so an
-    ingest reads the profiles near it rather than the whole archive. The new document's profile
-    comes last, where `assign_incident` expects nothing.
-
-    A profile stored before the headline-and-lede block existed would look ~25% less similar to
-    everything (the block's weight counts with nothing in it), so with an `extractor` it is
-    recomputed from the stored text and saved: each old document is re-parsed once."""
-    out: dict[str, Profile] = {}
-    for doc_id, raw in store.document_profiles_near(mine.published_at, CANDIDATE_WINDOW).items():
-        if doc_id == document_id:
-            continue
-        if extractor is not None and not profile_is_current(raw):
-            raw = _refreshed_profile(store, extractor, doc_id) or raw
-        out[doc_id] = _profile(raw)
-    out[document_id] = mine
-    return out
-
-
-def _refreshed_profile(
-    store: ClaimStore, extractor: ClaimExtractor, document_id: str
-) -> dict[str, Any] | None:
-    stored = store.get_document(document_id)
-    if stored is None:
-        return None  # deleted meanwhile
-    _, profile = extractor.analyse(stored.document)
-    fresh = profile_to_dict(profile)
-    store.set_document_profile(document_id, fresh)
-    return fresh
-
-
-def _rebuild_incident(
-    store: ClaimStore,
-    comparer: DocumentComparer,
-    member_ids: Sequence[str],
-    *,
-    replaces: str | None,
-) -> Incident | None:
-    """Build the incident of these (stored) documents from their stored claims and store it in
-    place of `replaces`, under the same id: a newsroom tool that bookmarked an incident keeps
-    following it as reports join or leave. A new incident is named by its first members.
-    Deletes `replaces` and returns None when no member is left."""
-    stored = [s for i in dict.fromkeys(member_ids) if (s := store.get_document(i)) is not None]
-    if not stored:
-        if replaces is not None:
-            store.delete_incident(replaces)
-        return None
-    stored.sort(key=lambda s: s.ingested_at)  # arrival order, like the input order of a batch
-    documents = [s.document for s in stored]
-    claims = {d.id: store.document_claims(d.id) for d in documents}
-    incident = comparer.build_incident(documents, claims)
-    if replaces is not None:
-        incident = incident.model_copy(update={"id": replaces})
-    store.put_incident(incident)
-    return incident
+    except update.DocumentTextConflictError as exc:
+        at(["body", "id"], exc)
+        raise
+    return _public(ingested.stored), ingested.created
 
 
 def get_document(*, store: ClaimStore, document_id: str) -> DocumentPublic:
@@ -301,14 +165,13 @@ def get_document(*, store: ClaimStore, document_id: str) -> DocumentPublic:
 def delete_document(*, store: ClaimStore, comparer: DocumentComparer, document_id: str) -> None:
     """Delete the document, then rebuild its incident without it (or delete the incident when
     it was the last member)."""
-    with comparer.updates:
-        incident_id = store.incident_of_document(document_id)
-        if not store.delete_document(document_id):
-            raise at(["path", "document_id"], DocumentNotFoundError(f"no document {document_id!r}"))
-        if incident_id is not None:
-            incident = store.get_incident(incident_id)
-            remaining = [i for i in (incident.document_ids if incident else []) if i != document_id]
-            _rebuild_incident(store, comparer, remaining, replaces=incident_id)
+    try:
+        update.remove(
+            store=store, comparer=comparer, document_id=document_id, lock=comparer.updates
+        )
+    except DocumentNotFoundError as exc:
+        at(["path", "document_id"], exc)
+        raise
 
 
 def document_claims(*, store: ClaimStore, document_id: str) -> ClaimsPublic:

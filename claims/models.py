@@ -93,6 +93,35 @@ class Mention(_Frozen):
     name: str
 
 
+class Polarity(StrEnum):
+    ASSERTED = "asserted"
+    NEGATED = "negated"  # "no soldier was killed", "suffered no losses": the count is zero
+
+
+class Modality(StrEnum):
+    ASSERTED = "asserted"
+    ALLEGED = "alleged"
+    HEDGED = "hedged"  # "could not confirm", "may have": no commitment, so no conflict
+
+
+class Frame(_Frozen):
+    """What a claim asserts, as a slot and a value: *killed × soldiers = [6, 6]*.
+
+    `event` is a class from `data/frames.json` (killed, wounded, attacked, spilled, cost, ...) or,
+    for a verb the lexicon lacks, its lemma; `category` who or what was counted or affected
+    (soldiers, people, barrels ...). `low`/`high` bound the count (None: open), `[0, 0]` for "no",
+    "none", "not a single"."""
+
+    event: str
+    category: str | None = None
+    low: float | None = None
+    high: float | None = None
+    approximate: bool = False
+    polarity: Polarity = Polarity.ASSERTED
+    modality: Modality = Modality.ASSERTED
+    trigger: Span  # the words that carry the value ("at least 15", "no losses")
+
+
 class Claim(_Frozen):
     id: str
     document_id: str
@@ -106,11 +135,13 @@ class Claim(_Frozen):
     times: list[TimeExpression] = Field(default_factory=list)
     places: list[Mention] = Field(default_factory=list)
     actors: list[Mention] = Field(default_factory=list)
+    frames: list[Frame] = Field(default_factory=list)
 
 
 class RelationType(StrEnum):
     CORROBORATES = "corroborates"
     CONFLICTS = "conflicts"
+    UPDATES = "updates"  # the same source revising its own figure later ("the toll rose to 9")
 
 
 class Reason(_Frozen):
@@ -148,6 +179,26 @@ class FactGroup(_Frozen):
     status: IncidentStatus
 
 
+class FactCell(_Frozen):
+    """One source's value for one fact: what it says, in which claims."""
+
+    source: str  # the source's name as people read it ("army", "village chief")
+    value: str  # "6", "≥ 9", "none", "12 → 15" (an update chain, oldest first)
+    claim_ids: list[str]
+    first_document_id: str
+
+
+class FactRow(_Frozen):
+    """A fact as a slot (event × category, e.g. "soldiers killed") and every source's value."""
+
+    fact_id: str
+    label: str
+    event: str
+    category: str | None
+    cells: list[FactCell]
+    status: IncidentStatus
+
+
 class ProvenanceEdge(_Frozen):
     """`source` repeats `target`: a later document carrying an earlier one's claim."""
 
@@ -168,6 +219,7 @@ class Incident(_Frozen):
     independent_sources: int
     first_document_id: str
     provenance: list[ProvenanceEdge]
+    fact_sheet: list[FactRow] = Field(default_factory=list)
     time_start: date | None = None
     time_end: date | None = None
     places: list[str] = Field(default_factory=list)

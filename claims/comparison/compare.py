@@ -20,7 +20,9 @@ from numpy.typing import NDArray
 
 from claims.comparison.cluster import average_linkage, knn_edges_dense
 from claims.comparison.embed import Embedder, SentenceTransformerEmbedder
+from claims.comparison.facts import Reading, SlotComparer
 from claims.comparison.incidents import DocumentGrouper, Profile, primary_incident
+from claims.comparison.parties import PartyResolver
 from claims.comparison.relate import RelationScorer, RuleRelationScorer
 from claims.extraction.extract import Extractor
 from claims.models import (
@@ -64,6 +66,7 @@ class Comparer:
     grouper: DocumentGrouper = field(default_factory=DocumentGrouper)
     scorer: RelationScorer = field(default_factory=RuleRelationScorer)
     settings: CompareSettings = field(default_factory=CompareSettings)
+    slots: SlotComparer = field(default_factory=SlotComparer)
 
     def warm_up(self) -> None:
         self.extractor.warm_up()
@@ -179,21 +182,47 @@ class Comparer:
         texts = {d.id: d.text for d in members}
         claims = [c for d in members for c in claims_by_doc[d.id]]
         copies = wire_copy_groups(members)
-        sources = {c.id: source_key(c, copies) for c in claims}
+        parties = PartyResolver(members, claims)
+        sources = {c.id: source_key(c, copies, parties) for c in claims}
         facts_idx = self._facts(claims)
         _cited_sources(members, claims, facts_idx, sources)
-        relations: list[Relation] = []
-        facts: list[FactGroup] = []
         rank = {d.id: i for i, d in enumerate(members)}
+        readings = [
+            Reading(
+                claim=c,
+                frame=f,
+                source=sources[c.id],
+                party=_party_name(c, parties),
+                rank=rank[c.document_id],
+            )
+            for c in claims
+            for f in c.frames
+        ]
+        slots = self.slots.run(readings)
+        relations: list[Relation] = _dedupe(slots.relations, sources)
+        groups: list[list[Claim]] = []
         for members_idx in facts_idx:
             group = [claims[i] for i in members_idx]
-            rels = self._relations(group, texts, sources)
-            relations.extend(rels)
+            groups.append(group)
+            relations.extend(self._relations(group, texts, sources))
+        for readings_group in slots.groups:
+            group = list({r.claim.id: r.claim for r in readings_group}.values())
+            groups.append(group)
+        relations = _merge(relations)
+        facts: list[FactGroup] = []
+        seen_groups: set[tuple[str, ...]] = set()
+        for group in groups:
+            ids = tuple(sorted(c.id for c in group))
+            if ids in seen_groups:
+                continue
+            seen_groups.add(ids)
             first = min(group, key=lambda c: (rank[c.document_id], c.content.start))
             independent = len({sources[c.id] for c in group})
+            mine = set(ids)
+            rels = [r for r in relations if r.a in mine and r.b in mine]
             facts.append(
                 FactGroup(
-                    id=_digest("fact", *sorted(c.id for c in group)),
+                    id=_digest("fact", *ids),
                     label=_shorten(first.content.text),
                     claim_ids=[c.id for c in group],
                     first_claim_id=first.id,
@@ -221,6 +250,7 @@ class Comparer:
             independent_sources=len(set(sources.values())),
             first_document_id=members[0].id,
             provenance=provenance(members, claims, facts, copies),
+            fact_sheet=slots.rows,
             time_start=min(times) if times else None,
             time_end=max(times) if times else None,
             places=[p for p, _ in places.most_common(5)],
@@ -321,17 +351,50 @@ def wire_copy_groups(documents: Sequence[Document]) -> dict[str, str]:
     return group
 
 
-def source_key(claim: Claim, copies: dict[str, str]) -> str:
-    """Who really stands behind a claim: the named speaker wherever quoted; the outlet (its wire
-    copy group) for the reporter's own words and for anonymous sources it alone has."""
+def source_key(claim: Claim, copies: dict[str, str], parties: PartyResolver | None = None) -> str:
+    """Who really stands behind a claim: the named speaker wherever quoted (resolved to one party
+    across the incident's reports when `parties` is given); the outlet (its wire copy group) for
+    the reporter's own words and for anonymous sources it alone has."""
     c = claim.claimant
     if claim.kind is not ClaimKind.UNATTRIBUTED and not c.anonymous and c.name:
+        if parties is not None:
+            party = parties.claim_party(claim)
+            if party:
+                return f"speaker:{party}"
         # a spokesperson speaks for their body: "army spokeswoman Lena Korr" is the army
         return f"speaker:{(c.affiliation or c.name).lower()}"
     copy_group = copies.get(claim.document_id, claim.document_id)
     if claim.kind is ClaimKind.UNATTRIBUTED:
         return f"outlet:{copy_group}"
     return f"anonymous:{copy_group}:{c.name.lower()}"
+
+
+def _party_name(claim: Claim, parties: PartyResolver) -> str:
+    party = parties.claim_party(claim)
+    return party if party else claim.claimant.name
+
+
+def _dedupe(relations: Sequence[Relation], sources: Mapping[str, str]) -> list[Relation]:
+    """One relation per pair of sources, type and reason text's slot: a wire story run by three
+    outlets, or a party quoted by three, is one voice, so its repeats add nothing."""
+    out: dict[tuple[str, str, str, str], Relation] = {}
+    for r in relations:
+        sa, sb = sorted((sources[r.a], sources[r.b]))
+        slot = r.reason.text.split(":", 1)[0] if r.reason.code == "numeric" else r.reason.text
+        out.setdefault((sa, sb, r.type.value, r.reason.code + slot), r)
+    return list(out.values())
+
+
+def _merge(relations: Sequence[Relation]) -> list[Relation]:
+    """One relation per claim pair: a conflict outranks an update, which outranks agreement;
+    frame relations come first, so they win over the older wording rules."""
+    rank = {RelationType.CONFLICTS: 0, RelationType.UPDATES: 1, RelationType.CORROBORATES: 2}
+    best: dict[tuple[str, str], Relation] = {}
+    for r in relations:
+        key = (r.a, r.b)
+        if key not in best or rank[r.type] < rank[best[key].type]:
+            best[key] = r
+    return list(best.values())
 
 
 # -- status --

@@ -181,6 +181,7 @@ def _build_claim(
         times=norm.times,
         places=norm.places,
         actors=norm.actors,
+        frames=norm.frames,
     )
 
 

@@ -31,7 +31,8 @@ import spacy.tokens
 from dateparser.date import DateDataParser
 from pydantic import BaseModel, ConfigDict
 
-from claims.models import Mention, Quantity, Span, Stance, TimeExpression
+from claims.extraction.frames import FrameReader
+from claims.models import Frame, Mention, Quantity, Span, Stance, TimeExpression
 
 DENY_LEMMAS = frozenset({"deny", "dismiss", "reject", "refute", "rebut", "dispute"})
 ALLEGE_LEMMAS = frozenset({"allege", "claim", "accuse"})
@@ -99,6 +100,7 @@ class Normalised(BaseModel):
     places: list[Mention]
     actors: list[Mention]
     stance: Stance
+    frames: list[Frame] = []
 
 
 class _Ent(NamedTuple):
@@ -379,6 +381,7 @@ class DocNormaliser:
 
     def __init__(self, doc: spacy.tokens.Doc) -> None:
         self._index = _DocIndex(doc)
+        self._frames = FrameReader(doc)
 
     def run(
         self,
@@ -394,8 +397,10 @@ class DocNormaliser:
         text = index.text
         start, end = max(0, start), min(len(text), end)
         end = max(start, end)
+        quantities = _quantities(index, start, end)
         return Normalised(
-            quantities=_quantities(index, start, end),
+            quantities=quantities,
+            frames=self._frames.run(start, end, quantities),
             times=_times(index, start, end, published_at),
             places=_mentions(index, start, end, PLACE_LABELS),
             actors=_mentions(index, start, end, ACTOR_LABELS),

@@ -1,0 +1,298 @@
+"""Facts as slots: claims whose frames describe the same thing, however they are worded.
+
+A slot is an event class × a category of who or what was affected ("killed × soldiers"). Every
+frame of every claim in an incident lands in its slot; inside a slot, each source's values are
+compared with every other source's:
+
+- disjoint values → `conflicts` (`numeric`; `negation` when one side says none; `denial` when
+  that side also disputes the other's account: "propaganda", "denies");
+- equal values from independent sources → `corroborates` (`numeric_agree`);
+- the same source with a new value later → `updates` ("the toll rose to 9"), never a conflict;
+- a hedged claim ("could not confirm") contradicts nothing.
+
+The fact sheet is the slot × source table a fact-checker writes by hand: "soldiers killed: army
+0 · FLS > 20". A fact (`FactGroup`) is a slot's claims that agree on one value, so "who reported
+37 first" names the first report of 37, not of the slot.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from claims.extraction.frames import FrameLexicon, load_frame_lexicon
+from claims.models import (
+    Claim,
+    FactCell,
+    FactRow,
+    Frame,
+    IncidentStatus,
+    Modality,
+    Polarity,
+    Reason,
+    Relation,
+    RelationType,
+    Stance,
+)
+
+TOLERANCE = 0.1  # "about 20" allows 18-22
+_EPS = 1e-9
+# Event classes a count belongs to; other frames (a lemma the lexicon lacks) still fill a slot,
+# but only these make numeric conflicts, where a reading error is costly.
+COUNTED_EVENTS = frozenset(
+    {
+        "killed", "wounded", "missing", "trapped", "rescued", "arrested", "escaped", "displaced",
+        "released", "paid", "jobs_cut", "turnout", "cost", "spilled", "burned", "destroyed",
+        "affected", "recalled", "duration", "amount",
+    }
+)  # fmt: skip
+EVENT_WORDS = {
+    "killed": "killed", "wounded": "wounded", "missing": "missing", "trapped": "trapped",
+    "rescued": "rescued", "arrested": "arrested", "escaped": "escaped", "displaced": "displaced",
+    "released": "released", "paid": "paid", "jobs_cut": "jobs cut", "turnout": "turnout",
+    "cost": "cost", "spilled": "spilled", "burned": "burned", "destroyed": "destroyed",
+    "affected": "affected", "recalled": "recalled", "duration": "duration", "amount": "amount",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One frame of one claim, with who stands behind it and when it was published."""
+
+    claim: Claim
+    frame: Frame
+    source: str  # independence key (compare.source_key)
+    party: str  # the source's name for people
+    rank: int  # publication order of the claim's document (0 = first)
+
+    @property
+    def interval(self) -> tuple[float, float] | None:
+        f = self.frame
+        if f.low is None and f.high is None:
+            return None
+        low = f.low if f.low is not None else 0.0
+        high = f.high if f.high is not None else math.inf
+        if f.approximate:
+            low, high = low * (1 - TOLERANCE), high * (1 + TOLERANCE)
+        return low, high
+
+    @property
+    def point(self) -> float | None:
+        f = self.frame
+        if f.low is not None and f.low == f.high:
+            return f.low
+        return None
+
+    @property
+    def value_text(self) -> str:
+        f = self.frame
+        if f.polarity is Polarity.NEGATED:
+            return "none"
+        if f.low is not None and f.high is not None:
+            v = _num(f.low) if f.low == f.high else f"{_num(f.low)}–{_num(f.high)}"
+            return f"~{v}" if f.approximate else v
+        if f.low is not None:
+            return f"≥ {_num(f.low)}"
+        if f.high is not None:
+            return f"≤ {_num(f.high)}"
+        return "?"
+
+
+@dataclass(frozen=True)
+class SlotOutcome:
+    relations: list[Relation]
+    groups: list[list[Reading]]  # readings agreeing on one value: the slot's facts
+    rows: list[FactRow]
+
+
+class SlotComparer:
+    """Relates the readings of one incident slot by slot (see the module docstring)."""
+
+    def __init__(
+        self,
+        lexicon: FrameLexicon | None = None,
+        disputes: Callable[[Claim], bool] | None = None,
+    ) -> None:
+        self.lexicon = lexicon or load_frame_lexicon()
+        self._disputes = disputes or self.default_disputes
+
+    def default_disputes(self, claim: Claim) -> bool:
+        """The claim calls another account false ("propaganda", "denies", "baseless")."""
+        if claim.stance is Stance.DENIED:
+            return True
+        low = " " + " ".join(re.findall(r"[\w']+", claim.content.text.lower())) + " "
+        return any(f" {w} " in low for w in self.lexicon.denial_words)
+
+    def run(self, readings: Sequence[Reading]) -> SlotOutcome:
+        slots: dict[tuple[str, str | None], list[Reading]] = defaultdict(list)
+        for r in readings:
+            slots[r.frame.event, r.frame.category].append(r)
+        relations: dict[tuple[str, str, str], Relation] = {}
+        groups: list[list[Reading]] = []
+        rows: list[FactRow] = []
+        keys = sorted(slots, key=lambda k: (k[0], k[1] or ""))
+        for i, key in enumerate(keys):
+            mine = slots[key]
+            # compare with this slot and with compatible ones after it ("people" vs "workers")
+            partners = [mine] + [
+                slots[k]
+                for k in keys[i + 1 :]
+                if k[0] == key[0] and self.lexicon.compatible(k[1], key[1])
+            ]
+            for j, other in enumerate(partners):
+                for rel in self._relate(mine, other, same=j == 0):
+                    relations.setdefault((rel.a, rel.b, rel.type.value), rel)
+            groups.extend(_agreeing(mine))
+            rows.append(_row(key, mine, relations))
+        return SlotOutcome(relations=list(relations.values()), groups=groups, rows=rows)
+
+    def _relate(self, xs: list[Reading], ys: list[Reading], *, same: bool) -> list[Relation]:
+        out: list[Relation] = []
+        for i, a in enumerate(xs):
+            for b in ys[i + 1 :] if same else ys:
+                if a.claim.id == b.claim.id:
+                    continue
+                rel = self.relate(a, b)
+                if rel is not None:
+                    out.append(rel)
+        return out
+
+    def relate(self, a: Reading, b: Reading) -> Relation | None:
+        """Two readings of one slot: conflict, corroboration, update or nothing."""
+        if a.frame.event not in COUNTED_EVENTS:
+            return None
+        ia, ib = a.interval, b.interval
+        if ia is None or ib is None:
+            return None
+        agree = _overlap(ia, ib)
+        if a.source == b.source:
+            if agree or a.rank == b.rank:
+                return None
+            old, new = (
+                (a, b)
+                if (a.rank, a.claim.content.start) < (b.rank, b.claim.content.start)
+                else (b, a)
+            )
+            text = (
+                f"{new.party} revised {_slot_words(a.frame)} from {old.value_text} "
+                f"to {new.value_text}"
+            )
+            return _relation(a, b, RelationType.UPDATES, "update", text, 0.8)
+        if agree:
+            pa, pb = a.point, b.point
+            if pa is None or pb is None or not _close(pa, pb):
+                return None  # compatible ("at least 15" vs 37), not the same figure
+            text = f"{a.party} and {b.party} both give {a.value_text} {_slot_words(a.frame)}"
+            return _relation(a, b, RelationType.CORROBORATES, "numeric_agree", text, 0.8)
+        if Modality.HEDGED in {a.frame.modality, b.frame.modality}:
+            return None
+        negated = [r for r in (a, b) if r.frame.polarity is Polarity.NEGATED]
+        if len(negated) == 1:
+            neg = negated[0]
+            pos = b if neg is a else a
+            code = "denial" if self._disputes(neg.claim) else "negation"
+            verb = "denies" if code == "denial" else "says"
+            text = (
+                f"{neg.party} {verb} no {_slot_words(neg.frame)} (“{_snip(neg)}”); "
+                f"{pos.party} says {pos.value_text} (“{_snip(pos)}”)"
+            )
+            return _relation(a, b, RelationType.CONFLICTS, code, text, 0.85)
+        text = f"{_slot_words(a.frame)}: {a.value_text} ({a.party}) vs {b.value_text} ({b.party})"
+        return _relation(a, b, RelationType.CONFLICTS, "numeric", text, 0.9)
+
+
+def _agreeing(readings: list[Reading]) -> list[list[Reading]]:
+    """Readings of a slot grouped by value: each group holds values that overlap its first."""
+    groups: list[list[Reading]] = []
+    for r in sorted(readings, key=lambda r: (r.rank, r.claim.content.start)):
+        iv = r.interval
+        for g in groups:
+            gv = g[0].interval
+            if iv is not None and gv is not None and _overlap(iv, gv):
+                g.append(r)
+                break
+            if iv is None and gv is None:
+                g.append(r)
+                break
+        else:
+            groups.append([r])
+    return groups
+
+
+def _row(
+    key: tuple[str, str | None],
+    readings: list[Reading],
+    relations: Mapping[tuple[str, str, str], Relation],
+) -> FactRow:
+    by_source: dict[str, list[Reading]] = defaultdict(list)
+    for r in sorted(readings, key=lambda r: (r.rank, r.claim.content.start)):
+        by_source[r.source].append(r)
+    cells: list[FactCell] = []
+    for rs in by_source.values():
+        values: list[str] = []
+        for r in rs:
+            if not values or values[-1] != r.value_text:
+                values.append(r.value_text)
+        cells.append(
+            FactCell(
+                source=rs[0].party,
+                value=" → ".join(values),
+                claim_ids=list(dict.fromkeys(r.claim.id for r in rs)),
+                first_document_id=rs[0].claim.document_id,
+            )
+        )
+    ids = {r.claim.id for r in readings}
+    mine = [rel for rel in relations.values() if rel.a in ids or rel.b in ids]
+    conflicts = any(r.type is RelationType.CONFLICTS for r in mine)
+    agrees = any(r.type is RelationType.CORROBORATES for r in mine)
+    status = (
+        IncidentStatus.MIXED
+        if conflicts and agrees
+        else IncidentStatus.CONFLICTING
+        if conflicts
+        else IncidentStatus.CORROBORATED
+        if agrees
+        else IncidentStatus.SINGLE_SOURCE
+    )
+    event, category = key
+    return FactRow(
+        fact_id="slot_" + hashlib.sha1(f"{event}\0{category}".encode()).hexdigest()[:12],
+        label=_slot_words(readings[0].frame),
+        event=event,
+        category=category,
+        cells=cells,
+        status=status,
+    )
+
+
+def _relation(
+    a: Reading, b: Reading, kind: RelationType, code: str, text: str, score: float
+) -> Relation:
+    x, y = sorted((a.claim.id, b.claim.id))
+    return Relation(a=x, b=y, type=kind, reason=Reason(code=code, text=text), score=score)
+
+
+def _slot_words(frame: Frame) -> str:
+    event = EVENT_WORDS.get(frame.event, frame.event)
+    return f"{frame.category} {event}" if frame.category else event
+
+
+def _overlap(a: tuple[float, float], b: tuple[float, float]) -> bool:
+    return a[0] <= b[1] + _EPS and b[0] <= a[1] + _EPS
+
+
+def _close(a: float, b: float) -> bool:
+    return abs(a - b) <= TOLERANCE * max(abs(a), abs(b)) + _EPS
+
+
+def _num(x: float) -> str:
+    return f"{x:,.0f}" if x == int(x) else f"{x:,.2f}".rstrip("0")
+
+
+def _snip(r: Reading, limit: int = 70) -> str:
+    text = " ".join(r.claim.content.text.strip("“”\"' ").split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

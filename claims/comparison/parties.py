@@ -1,0 +1,118 @@
+"""One canonical party per speaker across the reports of an incident.
+
+Outlets name the same party differently: "the army", "Mali's army", "the Malian armed forces",
+"army spokesman Colonel X", "X"; "the Liberation Front (LF)", "the Front", "LF". Counting sources
+and telling an update from a conflict both need to know these are one voice. Resolution here uses
+only what the reports themselves say: acronyms defined in the text ("Long Name (LN)"), a
+spokesperson's affiliation, a person named beside an institution ("army spokesman, Colonel X"),
+and institution words from general English (`INSTITUTIONS`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+from claims.models import Claim, ClaimKind, Document
+
+# Head words naming one kind of institution, whatever the country adjective before them.
+INSTITUTIONS: dict[str, tuple[str, ...]] = {
+    "army": ("armed forces", "army", "military", "defence forces", "defense forces", "troops"),
+    "police": ("police force", "police", "gendarmerie"),
+    "government": ("government", "cabinet", "authorities"),
+}
+ROLE_WORDS = (
+    "spokesman",
+    "spokeswoman",
+    "spokesperson",
+    "official",
+    "officials",
+    "chief",
+    "head",
+    "commander",
+    "minister",
+    "director",
+    "representative",
+)
+_ACRONYM = re.compile(
+    r"\b((?:[A-Z][\w'’-]+\s+)(?:(?:of|for|the|and|de|du|des|la|le)\s+|[A-Z][\w'’-]+\s+)*[A-Z][\w'’-]+)\s+\(([A-Z][A-Z0-9]{1,7})\)"
+)
+_DETERMINERS = {"the", "a", "an"}
+
+
+class PartyResolver:
+    """Maps claimant names of one incident's claims to a canonical party key."""
+
+    def __init__(self, documents: Sequence[Document], claims: Sequence[Claim]) -> None:
+        self._aliases: dict[str, str] = {}
+        for doc in documents:
+            for long, short in _ACRONYM.findall(doc.text):
+                canon = _normal(long)
+                self._aliases[_normal(short)] = canon
+                words = canon.split()
+                if len(words) >= 2:
+                    # "the Front" after "the Liberation Front of X": the head noun
+                    head = next((w for w in reversed(words[: _of_index(words)]) if w), None)
+                    if head:
+                        self._aliases.setdefault(head, canon)
+        for claim in claims:
+            c = claim.claimant
+            if c.affiliation and c.name:
+                self._aliases.setdefault(_normal(c.name), self.key(c.affiliation))
+        texts = {d.id: d.text for d in documents}
+        for claim in claims:
+            name = claim.claimant.name
+            if claim.claimant.type.value != "person" or _normal(name) in self._aliases:
+                continue
+            role = _role_near(texts.get(claim.document_id, ""), name)
+            if role is not None:
+                self._aliases[_normal(name)] = role
+
+    def key(self, name: str) -> str:
+        """The party a name stands for, as a lower-case key."""
+        norm = _normal(name)
+        if norm in self._aliases:
+            return self._aliases[norm]
+        for canon, heads in INSTITUTIONS.items():
+            if any(re.search(rf"\b{re.escape(h)}\b", norm) for h in heads):
+                return canon
+        words = [w for w in norm.split() if w not in ROLE_WORDS]
+        stripped = " ".join(words)
+        if stripped and stripped != norm:
+            return self._aliases.get(stripped, stripped)
+        return norm
+
+    def claim_party(self, claim: Claim) -> str | None:
+        """The party behind an attributed, named claim; None for the reporter or anonymity."""
+        c = claim.claimant
+        if claim.kind is ClaimKind.UNATTRIBUTED or c.anonymous or not c.name:
+            return None
+        return self.key(c.affiliation or c.name)
+
+    def names(self) -> Iterable[tuple[str, str]]:
+        return self._aliases.items()
+
+
+def _role_near(text: str, name: str) -> str | None:
+    """ "the army spokesman, Colonel X" / "X, a police spokeswoman": the institution a named
+    person speaks for, read from the words right around the name."""
+    for m in re.finditer(re.escape(name), text):
+        around = text[max(0, m.start() - 60) : m.start()] + " | " + text[m.end() : m.end() + 60]
+        low = around.lower()
+        if not any(re.search(rf"\b{r}\b", low) for r in ROLE_WORDS):
+            continue
+        for canon, heads in INSTITUTIONS.items():
+            if any(re.search(rf"\b{re.escape(h)}\b", low) for h in heads):
+                return canon
+    return None
+
+
+def _of_index(words: list[str]) -> int:
+    return words.index("of") if "of" in words else len(words)
+
+
+def _normal(name: str) -> str:
+    text = name.lower().replace("’", "'")
+    text = re.sub(r"\b\w+'s\b", " ", text)  # "Mali's army" -> "army"
+    words = [w for w in re.findall(r"[\w-]+", text) if w not in _DETERMINERS]
+    return " ".join(words)

@@ -1,0 +1,332 @@
+"""Claim frames: a structured reading of what a claim asserts, so claims compare by meaning.
+
+"Six soldiers died", "the toll among troops rose to 6" and "our forces suffered no losses" are
+worded apart but describe one slot: *killed × soldiers*. A frame is that slot plus its value: the
+event class, the category of who or what was affected, the count as an interval (`at least 15` is
+[15, ∞), "some 20" is approximate, "no losses" and "not a single soldier" are [0, 0]), polarity
+and modality. Facts, fact sheets and relations (claims/comparison) are built from frames, not from
+similar wording.
+
+Read from the spaCy parse of the whole document (the one extraction already made) and the
+quantities the normaliser found, so a frame never costs a second parse. The words live in
+`claims/data/frames.json`: general English, never phrases from an evaluation corpus.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from spacy.tokens import Doc, Token
+
+from claims.models import Frame, Modality, Polarity, Quantity, Span
+
+MAX_HEAD_STEPS = 5
+
+
+@dataclass(frozen=True)
+class FrameLexicon:
+    """Lemma → event class and noun lemma → category, loaded once from `data/frames.json`."""
+
+    events: dict[str, str]
+    counted_events: dict[str, str]
+    categories: dict[str, str]
+    generic: str
+    civilian: frozenset[str]
+    negative_determiners: frozenset[str]
+    zero_phrases: tuple[str, ...]
+    hedges: tuple[str, ...]
+    allegations: frozenset[str]
+    denial_words: tuple[str, ...]
+
+    def event(self, lemma: str) -> str | None:
+        return self.events.get(lemma.lower())
+
+    def category(self, lemma: str) -> str | None:
+        return self.categories.get(lemma.lower())
+
+    def compatible(self, a: str | None, b: str | None) -> bool:
+        """Same victims: equal categories, or the generic "people" against any non-combatant
+        group ("37 people" vs "12 civilians"); soldiers, police and fighters only match
+        themselves, so "12 civilians" never meets "20 soldiers"."""
+        if a == b:
+            return True
+        if a is None or b is None:
+            return False
+        pair = {a, b}
+        return self.generic in pair and pair <= self.civilian
+
+
+@lru_cache(maxsize=1)
+def load_frame_lexicon() -> FrameLexicon:
+    raw = json.loads(resources.files("claims.data").joinpath("frames.json").read_text("utf-8"))
+
+    def invert(table: dict[str, list[str]]) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for key, words in table.items():
+            if key.startswith("_"):
+                continue
+            for w in words:
+                out.setdefault(w, key)  # the first class listing a word keeps it
+        return out
+
+    return FrameLexicon(
+        events=invert(raw["events"]),
+        counted_events=invert(raw["counted_events"]),
+        categories=invert(raw["categories"]),
+        generic=raw["generic_category"],
+        civilian=frozenset(raw["civilian_categories"]),
+        negative_determiners=frozenset(raw["negative_determiners"]),
+        zero_phrases=tuple(raw["zero_phrases"]),
+        hedges=tuple(raw["modality"]["hedged"]),
+        allegations=frozenset(raw["modality"]["alleged"]),
+        denial_words=tuple(raw["denial_words"]),
+    )
+
+
+class FrameReader:
+    """Frames of many claims of one parsed document (`DocNormaliser`'s companion)."""
+
+    def __init__(self, doc: Doc, lexicon: FrameLexicon | None = None) -> None:
+        self.doc = doc
+        self.lexicon = lexicon or load_frame_lexicon()
+        self._starts = {t.idx: t for t in doc}
+
+    def run(self, start: int, end: int, quantities: list[Quantity]) -> list[Frame]:
+        toks = [t for t in self.doc if start <= t.idx and t.idx + len(t.text) <= end]
+        if not toks:
+            return []
+        frames: list[Frame] = []
+        for q in quantities:
+            frame = self._counted(q, start, end)
+            if frame is not None:
+                frames.append(frame)
+        frames.extend(self._zeros(toks, start, end))
+        modality = self.modality(self.doc.text[start:end], toks)
+        out: list[Frame] = []
+        seen: set[tuple[object, ...]] = set()
+        for f in frames:
+            key = (f.event, f.category, f.low, f.high, f.polarity)
+            if key not in seen:
+                seen.add(key)
+                out.append(f.model_copy(update={"modality": modality}))
+        return out
+
+    def modality(self, text: str, toks: list[Token]) -> Modality:
+        """Hedged ("could not confirm", "may have", "too early to say") or alleged ("accused
+        ... of"): a claim without commitment supports a figure but never contradicts one."""
+        lex = self.lexicon
+        low = " " + " ".join(text.lower().replace("n't", " not").split()) + " "
+        if any(f" {h} " in low for h in lex.hedges):
+            return Modality.HEDGED
+        if any(t.lemma_.lower() in lex.allegations for t in toks):
+            return Modality.ALLEGED
+        return Modality.ASSERTED
+
+    # -- counted frames ("12 civilians were killed") ----------------------------------------------
+
+    def _counted(self, q: Quantity, start: int, end: int) -> Frame | None:
+        lex = self.lexicon
+        number = self._starts.get(q.span.start) or self._token_at(q.span.start)
+        if number is None:
+            return None
+        nominal = self._nominal(number, q, end)
+        noun = nominal or number
+        category = self._category(noun)
+        event = self._event_of_noun(noun)
+        if event is None and q.predicate:
+            event = lex.event(q.predicate)
+        if event is None:
+            event = self._event_above(noun, start, end)
+        if event is None:
+            event = q.predicate.lower() if q.predicate else "amount"
+        if category is None and q.unit:
+            category = lex.category(q.unit.lower()) or lex.category(_singular(q.unit.lower()))
+        if category is None and event in _HUMAN_EVENTS:
+            category = lex.generic
+        if category is None:
+            category = _singular(q.unit.lower()) if q.unit else None
+        low, high = _interval(q)
+        return Frame(
+            event=event,
+            category=category,
+            low=low,
+            high=high,
+            approximate=q.approximate,
+            polarity=Polarity.ASSERTED,
+            trigger=q.span,
+        )
+
+    def _token_at(self, char: int) -> Token | None:
+        return next((t for t in self.doc if t.idx <= char < t.idx + len(t.text)), None)
+
+    def _nominal(self, number: Token, q: Quantity, end: int) -> Token | None:
+        """The counted noun: the head the number modifies ("12 civilians"), else the unit word
+        written right after it."""
+        head = number.head
+        if number.dep_ in {"nummod", "quantmod", "compound", "amod"} and head.pos_ in {
+            "NOUN",
+            "PROPN",
+        }:
+            return head
+        if q.unit:
+            for t in self.doc[number.i + 1 : number.i + 5]:
+                if t.idx >= end:
+                    break
+                if t.text == q.unit or t.text == q.unit.split()[-1]:
+                    return t
+        return None
+
+    def _category(self, noun: Token) -> str | None:
+        """Who was affected: a modifier names them first ("civilian casualties", "FLS
+        fighters"), then the noun itself, then what "of" attaches ("none of our fighters")."""
+        lex = self.lexicon
+        for c in noun.children:
+            if c.dep_ in {"amod", "compound"} and (cat := lex.category(c.lemma_)) is not None:
+                if lex.category(noun.lemma_) in {None, lex.generic}:
+                    return cat
+        cat = lex.category(noun.lemma_) or lex.category(noun.lower_)
+        if cat is not None and cat != lex.generic:
+            return cat
+        of = [g for c in noun.children if c.lower_ == "of" for g in c.children if g.dep_ == "pobj"]
+        if of and (inner := lex.category(of[0].lemma_)) is not None:
+            return inner
+        if cat is None and noun.pos_ == "PRON":
+            return None
+        return cat
+
+    def _event_of_noun(self, noun: Token) -> str | None:
+        """The noun or its modifier says what happened: "37 bodies", "22 wounded people",
+        "bodies of 37 villagers", "a toll of 12"."""
+        lex = self.lexicon
+        for c in noun.children:
+            if c.dep_ in {"amod", "acl"} and (ev := lex.counted_events.get(c.lemma_.lower())):
+                return ev
+            if c.dep_ == "amod" and c.lower_ in {"wounded", "injured", "dead", "missing"}:
+                return lex.event(c.lower_)
+        if ev := lex.counted_events.get(noun.lemma_.lower()):
+            return ev
+        head = noun.head
+        if head.lower_ == "of" and head.head is not head:
+            gov = head.head
+            if ev := lex.counted_events.get(gov.lemma_.lower()):
+                return ev
+            if gov.lemma_.lower() == "toll":
+                return "killed"
+        return None
+
+    def _event_above(self, noun: Token, start: int, end: int) -> str | None:
+        tok = noun
+        for _ in range(MAX_HEAD_STEPS):
+            if tok.head is tok:
+                break
+            tok = tok.head
+            if not start <= tok.idx < end:
+                return None
+            if tok.pos_ in {"VERB", "ADJ", "NOUN"} and (ev := self._verb_event(tok)) is not None:
+                return ev
+            if tok.pos_ == "VERB":
+                return None  # the nearest verb decides; a higher one reports or frames it
+        return None
+
+    def _verb_event(self, tok: Token) -> str | None:
+        lex = self.lexicon
+        particle = next((c.lower_ for c in tok.children if c.dep_ == "prt"), None)
+        if particle and (ev := lex.event(f"{tok.lemma_.lower()} {particle}")):
+            return ev
+        obj = next((c.lower_ for c in tok.children if c.dep_ == "dobj"), None)
+        if obj and (ev := lex.event(f"{tok.lemma_.lower()} {obj}")):
+            return ev
+        return lex.event(tok.lemma_) or lex.event(tok.lower_)
+
+    # -- zero frames ("no soldier was killed", "suffered no losses") ------------------------------
+
+    def _zeros(self, toks: list[Token], start: int, end: int) -> list[Frame]:
+        lex = self.lexicon
+        out: list[Frame] = []
+        for t in toks:
+            noun = self._zero_noun(t)
+            if noun is None:
+                continue
+            event = self._event_of_noun(noun) or self._event_above(noun, start, end)
+            if event is None:
+                event = self._event_of_noun_lemma(noun)
+            if event is None:
+                continue
+            category = self._category(noun)
+            if category in {None, lex.generic}:
+                category = self._subject_category(noun) or category or lex.generic
+            trigger_end = max(noun.idx + len(noun.text), t.idx + len(t.text))
+            first = min(t.idx, noun.idx)
+            out.append(
+                Frame(
+                    event=event,
+                    category=category,
+                    low=0.0,
+                    high=0.0,
+                    approximate=False,
+                    polarity=Polarity.NEGATED,
+                    trigger=Span(
+                        start=first, end=trigger_end, text=self.doc.text[first:trigger_end]
+                    ),
+                )
+            )
+        return out
+
+    def _zero_noun(self, t: Token) -> Token | None:
+        """The noun a negative quantifier empties: "no soldier", "none of our fighters",
+        "not a single soldier", "no one", "nobody"; else None."""
+        lex = self.lexicon
+        low = t.lower_
+        if low in {"nobody", "none"} or (low == "one" and t.i > 0 and t.nbor(-1).lower_ == "no"):
+            if low == "none":
+                of = [g for c in t.children if c.lower_ == "of" for g in c.children]
+                if of:
+                    return of[0]
+            return t
+        if low == "no" and t.dep_ == "det" and t.head.pos_ in {"NOUN", "PROPN"}:
+            return t.head
+        if low == "not" and t.i + 2 < len(self.doc):
+            window = " ".join(x.lower_ for x in self.doc[t.i : t.i + 3])
+            for phrase in lex.zero_phrases:
+                if window.startswith(phrase) and phrase.startswith("not"):
+                    after = self.doc[t.i + len(phrase.split())]
+                    return after if after.pos_ in {"NOUN", "PROPN"} else after.head
+        return None
+
+    def _event_of_noun_lemma(self, noun: Token) -> str | None:
+        ev = self.lexicon.event(noun.lemma_)
+        return ev if ev in _HUMAN_EVENTS else None
+
+    def _subject_category(self, noun: Token) -> str | None:
+        """ "Our forces suffered no losses": the losses are the subject's."""
+        verb = noun.head
+        if verb.pos_ not in {"VERB", "AUX"}:
+            return None
+        for c in verb.children:
+            if c.dep_ in {"nsubj", "nsubjpass"}:
+                cat = self._category(c)
+                if cat is not None and cat != self.lexicon.generic:
+                    return cat
+        return None
+
+
+_HUMAN_EVENTS = frozenset(
+    {"killed", "wounded", "missing", "trapped", "rescued", "arrested", "escaped", "displaced"}
+)
+
+
+def _interval(q: Quantity) -> tuple[float | None, float | None]:
+    if q.value is not None and q.low is None and q.high is None:
+        return q.value, q.value  # approximate: compared with a tolerance, not an open range
+    return q.low, q.high
+
+
+def _singular(word: str) -> str:
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith("s") and not word.endswith("ss") and len(word) > 3:
+        return word[:-1]
+    return word
