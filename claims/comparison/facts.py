@@ -141,7 +141,8 @@ class SlotComparer:
             partners = [mine] + [
                 slots[k]
                 for k in keys[i + 1 :]
-                if k[0] == key[0] and self.lexicon.compatible(k[1], key[1])
+                if self.lexicon.compatible(k[1], key[1])
+                and self.lexicon.same_event(k[0], key[0], key[1])
             ]
             for j, other in enumerate(partners):
                 for rel in self._relate(mine, other, same=j == 0):

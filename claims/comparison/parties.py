@@ -38,6 +38,48 @@ _ACRONYM = re.compile(
     r"\b((?:[A-Z][\w'’-]+\s+)(?:(?:of|for|the|and|de|du|des|la|le)\s+|[A-Z][\w'’-]+\s+)*[A-Z][\w'’-]+)\s+\(([A-Z][A-Z0-9]{1,7})\)"
 )
 _DETERMINERS = {"the", "a", "an"}
+# Words that name a kind of body, not one body: "ministry" alone is not "health ministry".
+GENERIC_WORDS = frozenset(
+    {
+        "ministry",
+        "group",
+        "company",
+        "office",
+        "department",
+        "service",
+        "union",
+        "council",
+        "agency",
+        "authority",
+        "commission",
+        "party",
+        "association",
+        "committee",
+        "court",
+        "government",
+        "police",
+        "army",
+        "official",
+        "officials",
+        "spokesman",
+        "spokeswoman",
+        "residents",
+        "witness",
+        "witnesses",
+        "source",
+        "sources",
+        "regional",
+        "state",
+        "national",
+        "local",
+        "district",
+        "city",
+        "federal",
+        "provincial",
+        "health",
+        "interior",
+    }
+)
 
 
 class PartyResolver:
@@ -59,6 +101,7 @@ class PartyResolver:
             c = claim.claimant
             if c.affiliation and c.name:
                 self._aliases.setdefault(_normal(c.name), self.key(c.affiliation))
+        self._merge_partial_names(claims)
         texts = {d.id: d.text for d in documents}
         for claim in claims:
             name = claim.claimant.name
@@ -67,6 +110,26 @@ class PartyResolver:
             role = _role_near(texts.get(claim.document_id, ""), name)
             if role is not None:
                 self._aliases[_normal(name)] = role
+
+    def _merge_partial_names(self, claims: Sequence[Claim]) -> None:
+        """ "Balagtas" after "Teodora Balagtas", "Aldermoor" after "Aldermoor Pharma": a name
+        whose words begin or end a longer name of the incident is that party (a surname, a
+        company's short name). Generic words alone ("ministry", "group") never merge."""
+        keys = {
+            self.key(c.claimant.affiliation or c.claimant.name) for c in claims if c.claimant.name
+        }
+        longer = sorted(keys, key=lambda k: -len(k.split()))
+        for short in sorted(keys, key=lambda k: len(k.split())):
+            words = short.split()
+            if not words or all(w in GENERIC_WORDS for w in words):
+                continue
+            for long in longer:
+                lw = long.split()
+                if len(lw) <= len(words):
+                    break
+                if lw[: len(words)] == words or lw[-len(words) :] == words:
+                    self._aliases.setdefault(short, self._aliases.get(long, long))
+                    break
 
     def key(self, name: str) -> str:
         """The party a name stands for, as a lower-case key."""

