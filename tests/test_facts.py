@@ -1,0 +1,171 @@
+"""Slot comparison on hand-built readings: numeric, negation, denial, update, agreement, and
+invariants checked with Hypothesis."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from claims.comparison.facts import Reading, SlotComparer
+from claims.models import (
+    Claim,
+    Claimant,
+    ClaimKind,
+    Frame,
+    Modality,
+    Polarity,
+    RelationType,
+    Span,
+    Stance,
+)
+
+COMPARER = SlotComparer()
+
+
+def reading(
+    cid: str,
+    source: str,
+    low: float | None,
+    high: float | None,
+    *,
+    event: str = "killed",
+    category: str = "soldiers",
+    rank: int = 0,
+    text: str = "six soldiers were killed",
+    negated: bool = False,
+    modality: Modality = Modality.ASSERTED,
+    stance: Stance = Stance.ASSERTED,
+) -> Reading:
+    span = Span(start=0, end=len(text), text=text)
+    frame = Frame(
+        event=event,
+        category=category,
+        low=low,
+        high=high,
+        polarity=Polarity.NEGATED if negated else Polarity.ASSERTED,
+        modality=modality,
+        trigger=span,
+    )
+    claim = Claim(
+        id=cid,
+        document_id=f"doc-{rank}",
+        speaker=None,
+        cue=None,
+        content=span,
+        kind=ClaimKind.INDIRECT,
+        claimant=Claimant(name=source),
+        stance=stance,
+        frames=[frame],
+    )
+    return Reading(claim=claim, frame=frame, source=source, party=source, rank=rank)
+
+
+def relations(*readings: Reading) -> list[tuple[str, str, str, str]]:
+    out = COMPARER.run(readings)
+    return sorted((r.a, r.b, r.type.value, r.reason.code) for r in out.relations)
+
+
+def test_facts_numeric_conflict_between_sources() -> None:
+    assert relations(reading("a", "army", 6, 6), reading("b", "rebels", 20, None)) == [
+        ("a", "b", "conflicts", "numeric")
+    ]
+
+
+def test_facts_at_least_is_compatible_and_no_agreement() -> None:
+    assert relations(reading("a", "mayor", 15, None), reading("b", "chief", 37, 37)) == []
+
+
+def test_facts_approximate_values_overlap() -> None:
+    # "some 20" vs 21: within the tolerance, the same figure
+    a = reading("a", "police", 20, 20)
+    a = Reading(
+        claim=a.claim,
+        frame=a.frame.model_copy(update={"approximate": True}),
+        source="police",
+        party="police",
+        rank=0,
+    )
+    assert relations(a, reading("b", "medics", 21, 21)) == [
+        ("a", "b", "corroborates", "numeric_agree")
+    ]
+
+
+def test_facts_negation_and_denial() -> None:
+    none = reading("a", "army", 0, 0, negated=True, text="no soldier was killed")
+    assert relations(none, reading("b", "rebels", 20, 20)) == [("a", "b", "conflicts", "negation")]
+    denied = reading(
+        "a", "army", 0, 0, negated=True, text="This is propaganda. Not a single soldier died."
+    )
+    assert relations(denied, reading("b", "rebels", 20, 20)) == [("a", "b", "conflicts", "denial")]
+
+
+def test_facts_update_by_the_same_source_is_no_conflict() -> None:
+    out = relations(reading("a", "police", 7, 7, rank=0), reading("b", "police", 9, 9, rank=1))
+    assert out == [("a", "b", "updates", "update")]
+
+
+def test_facts_different_victims_and_events_do_not_meet() -> None:
+    assert (
+        relations(reading("a", "army", 12, 12, category="people"), reading("b", "rebels", 20, 20))
+        == []
+    )
+    assert (
+        relations(reading("a", "medics", 22, 22, event="wounded"), reading("b", "army", 6, 6)) == []
+    )
+
+
+def test_facts_hedge_contradicts_nothing() -> None:
+    hedge = reading("a", "agency", 30, 30, modality=Modality.HEDGED)
+    assert relations(hedge, reading("b", "union", 11, 11)) == []
+
+
+def test_facts_fact_sheet_row_per_slot() -> None:
+    out = COMPARER.run(
+        [
+            reading("a", "army", 6, 6, rank=0),
+            reading("b", "rebels", 20, None, rank=1),
+            reading("c", "official", 9, None, rank=2),
+            reading("d", "army", 7, 7, rank=3),
+        ]
+    )
+    assert len(out.rows) == 1
+    row = out.rows[0]
+    assert row.label == "soldiers killed"
+    assert [(c.source, c.value) for c in row.cells] == [
+        ("army", "6 → 7"),
+        ("rebels", "≥ 20"),
+        ("official", "≥ 9"),
+    ]
+
+
+values = st.one_of(
+    st.tuples(st.integers(0, 50), st.just(True)),
+    st.tuples(st.integers(0, 50), st.just(False)),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["army", "rebels", "mayor"]), st.integers(0, 40), st.booleans()),
+        min_size=1,
+        max_size=7,
+    )
+)
+def test_facts_invariants(items: list[tuple[str, int, bool]]) -> None:
+    readings = [
+        reading(f"c{i}", src, v, v if exact else None, rank=i)
+        for i, (src, v, exact) in enumerate(items)
+    ]
+    out = COMPARER.run(readings)
+    by_id = {r.claim.id: r for r in readings}
+    for rel in out.relations:
+        assert rel.a < rel.b  # stored once, symmetric by construction
+        assert rel.a != rel.b  # no claim relates to itself
+        same = by_id[rel.a].source == by_id[rel.b].source
+        if rel.type is RelationType.CONFLICTS:
+            assert not same  # an update chain from one source never conflicts
+        if rel.type is RelationType.UPDATES:
+            assert same
+    for row in out.rows:
+        assert len(row.cells) <= len({r.source for r in readings})

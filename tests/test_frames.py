@@ -1,0 +1,67 @@
+"""Claim frames read from the real parse: slots and values on short invented sentences."""
+
+from __future__ import annotations
+
+import pytest
+
+from claims.extraction.extract import Extractor
+from claims.models import Document, Frame, Modality, Polarity
+
+
+def frames_of(extractor: Extractor, text: str) -> list[Frame]:
+    claims = extractor.run(Document(id="t", text=text))
+    return [f for c in claims for f in c.frames]
+
+
+def slots(frames: list[Frame]) -> set[tuple[str, str | None, float | None, float | None]]:
+    return {(f.event, f.category, f.low, f.high) for f in frames}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Six soldiers died in the clash, the army said.", ("killed", "soldiers", 6.0, 6.0)),
+        ("At least 15 villagers are dead, the mayor said.", ("killed", "people", 15.0, None)),
+        ("The clinic treated 22 wounded people, a nurse said.", ("wounded", "people", 22.0, 22.0)),
+        ("Police said 40 protesters were arrested.", ("arrested", "protesters", 40.0, 40.0)),
+        ("The company said about 300 barrels of oil leaked.", ("spilled", "volume", 300.0, 300.0)),
+    ],
+)
+def test_frames_counted_slot_and_value(
+    extractor: Extractor, text: str, expected: tuple[str, str, float, float | None]
+) -> None:
+    assert expected in slots(frames_of(extractor, text))
+
+
+@pytest.mark.parametrize(
+    ("text", "slot"),
+    [
+        ("The army said no soldier was killed.", ("killed", "soldiers")),
+        ('"Our forces suffered no losses," the navy said.', ("killed", "soldiers")),
+        ('"Not a single soldier was killed," a spokesman said.', ("killed", "soldiers")),
+        ('"No civilian casualties were recorded," the ministry said.', ("killed", "people")),
+    ],
+)
+def test_frames_zero_readings(extractor: Extractor, text: str, slot: tuple[str, str]) -> None:
+    zeros = [f for f in frames_of(extractor, text) if f.polarity is Polarity.NEGATED]
+    assert [(f.event, f.category, f.low, f.high) for f in zeros] == [(*slot, 0.0, 0.0)]
+
+
+def test_frames_wounded_is_not_killed(extractor: Extractor) -> None:
+    found = slots(frames_of(extractor, "Nine people were injured, the fire brigade said."))
+    assert ("wounded", "people", 9.0, 9.0) in found
+    assert not any(event == "killed" for event, *_ in found)
+
+
+def test_frames_hedge_is_marked(extractor: Extractor) -> None:
+    frames = frames_of(
+        extractor, "The agency said it could not confirm that 30 workers had died in the fire."
+    )
+    assert frames
+    assert {f.modality for f in frames} == {Modality.HEDGED}
+
+
+def test_frames_trigger_is_a_span_of_the_text(extractor: Extractor) -> None:
+    text = "Officials said more than 200 homes were destroyed and no one was hurt."
+    for f in frames_of(extractor, text):
+        assert text[f.trigger.start : f.trigger.end] == f.trigger.text
