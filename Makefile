@@ -16,8 +16,8 @@ install: ## create .venv and install claims (torch 2.13.0 CPU first, then the re
 	$(BIN)/pip install -q torch==2.13.0
 	$(BIN)/pip install -q -e '.[dev]'
 
-demo: ## extract the claims of the bundled example report
-	$(BIN)/claims extract fixtures/reports/kessa-navy-clash.txt --outlet "Meridian Press" --published-at 2025-06-01
+demo: ## the main job: compare a bundled multi-outlet case and print its fact sheets
+	$(BIN)/claims compare fixtures/cases/kuruzan-border-clash/documents.jsonl --format markdown
 
 test: ## run the test suite
 	$(BIN)/python -m pytest -q

@@ -114,6 +114,7 @@ class Frame(_Frozen):
 
     event: str
     category: str | None = None
+    side: str | None = None  # whose people: "Ulvarian" soldiers, "our" (= the speaker's) fighters
     low: float | None = None
     high: float | None = None
     approximate: bool = False

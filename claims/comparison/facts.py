@@ -24,7 +24,7 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from claims.extraction.frames import FrameLexicon, load_frame_lexicon
+from claims.extraction.frames import SELF, FrameLexicon, load_frame_lexicon
 from claims.models import (
     Claim,
     FactCell,
@@ -50,6 +50,11 @@ COUNTED_EVENTS = frozenset(
         "affected", "recalled", "duration", "amount",
     }
 )  # fmt: skip
+UNSHEETED = frozenset({"distance"})  # "300 metres from the border" locates; it is no fact
+HUMAN_EVENTS = frozenset(
+    {"killed", "wounded", "missing", "trapped", "rescued", "arrested", "escaped", "displaced",
+     "released", "turnout", "affected", "jobs_cut"}
+)  # fmt: skip
 EVENT_WORDS = {
     "killed": "killed", "wounded": "wounded", "missing": "missing", "trapped": "trapped",
     "rescued": "rescued", "arrested": "arrested", "escaped": "escaped", "displaced": "displaced",
@@ -68,6 +73,15 @@ class Reading:
     source: str  # independence key (compare.source_key)
     party: str  # the source's name for people
     rank: int  # publication order of the claim's document (0 = first)
+
+    @property
+    def side(self) -> str | None:
+        """Whose people the frame counts, as a comparable stem ("ulvarian" → "ulvari"); the
+        speaker's own side ("our soldiers") is the source's party name."""
+        side = self.frame.side
+        if side is None:
+            return None
+        return self.source.split(":", 1)[-1] if side == SELF else _stem(side)
 
     @property
     def interval(self) -> tuple[float, float] | None:
@@ -128,28 +142,44 @@ class SlotComparer:
         return any(f" {w} " in low for w in self.lexicon.denial_words)
 
     def run(self, readings: Sequence[Reading]) -> SlotOutcome:
-        slots: dict[tuple[str, str | None], list[Reading]] = defaultdict(list)
+        slots: dict[tuple[str, str | None, str | None], list[Reading]] = defaultdict(list)
         for r in readings:
-            slots[r.frame.event, r.frame.category].append(r)
+            slots[r.frame.event, r.frame.category, r.side].append(r)
         relations: dict[tuple[str, str, str], Relation] = {}
         groups: list[list[Reading]] = []
         rows: list[FactRow] = []
-        keys = sorted(slots, key=lambda k: (k[0], k[1] or ""))
+        keys = sorted(slots, key=lambda k: (k[0], k[1] or "", k[2] or ""))
+        lex = self.lexicon
         for i, key in enumerate(keys):
             mine = slots[key]
-            # compare with this slot and with compatible ones after it ("people" vs "workers")
+            # compare with this slot and with compatible ones after it ("people" vs "workers",
+            # a side left unsaid vs a named one)
             partners = [mine] + [
                 slots[k]
                 for k in keys[i + 1 :]
-                if self.lexicon.compatible(k[1], key[1])
-                and self.lexicon.same_event(k[0], key[0], key[1])
+                if lex.compatible(k[1], key[1])
+                and lex.same_event(k[0], key[0], key[1])
+                and _same_side(k[2], key[2])
             ]
             for j, other in enumerate(partners):
                 for rel in self._relate(mine, other, same=j == 0):
                     relations.setdefault((rel.a, rel.b, rel.type.value), rel)
             groups.extend(_agreeing(mine))
-            rows.append(_row(key, mine, relations))
+            if self.sheet_slot(key[0], key[1]):
+                rows.append(_row(key, mine, relations))
         return SlotOutcome(relations=list(relations.values()), groups=groups, rows=rows)
+
+    def sheet_slot(self, event: str, category: str | None) -> bool:
+        """A slot worth a fact-sheet row and a numeric comparison: a counted event of the
+        lexicon about a known category, people with what happens to people ("killed", not
+        "cost") and things with what happens to things."""
+        lex = self.lexicon
+        if event not in COUNTED_EVENTS or (event == "amount" and category not in lex.measures):
+            return False
+        if category not in lex.known or category in UNSHEETED:
+            return False
+        human = category not in lex.measures
+        return (event in HUMAN_EVENTS) == human
 
     def _relate(self, xs: list[Reading], ys: list[Reading], *, same: bool) -> list[Relation]:
         out: list[Relation] = []
@@ -164,8 +194,10 @@ class SlotComparer:
 
     def relate(self, a: Reading, b: Reading) -> Relation | None:
         """Two readings of one slot: conflict, corroboration, update or nothing."""
-        if a.frame.event not in COUNTED_EVENTS:
+        if not self.sheet_slot(a.frame.event, a.frame.category):
             return None
+        if not _same_side(a.side, b.side):
+            return None  # "three Ulvarian servicemen" vs "two Tarsenian soldiers"
         ia, ib = a.interval, b.interval
         if ia is None or ib is None:
             return None
@@ -206,6 +238,22 @@ class SlotComparer:
         return _relation(a, b, RelationType.CONFLICTS, "numeric", text, 0.9)
 
 
+def _stem(name: str) -> str:
+    low = name.lower().replace("’", "'").removesuffix("'s")
+    for suffix in ("ian", "ean", "an", "ese", "i", "ish"):
+        if low.endswith(suffix) and len(low) - len(suffix) >= 4:
+            return low[: -len(suffix)]
+    return low
+
+
+def _same_side(a: str | None, b: str | None) -> bool:
+    """Unknown sides are compatible; known ones must name one party ("ulvari" is in
+    "ulvarian ministry of defence")."""
+    if a is None or b is None:
+        return True
+    return a == b or a in b or b in a
+
+
 def _agreeing(readings: list[Reading]) -> list[list[Reading]]:
     """Readings of a slot grouped by value: each group holds values that overlap its first."""
     groups: list[list[Reading]] = []
@@ -225,7 +273,7 @@ def _agreeing(readings: list[Reading]) -> list[list[Reading]]:
 
 
 def _row(
-    key: tuple[str, str | None],
+    key: tuple[str, str | None, str | None],
     readings: list[Reading],
     relations: Mapping[tuple[str, str, str], Relation],
 ) -> FactRow:
@@ -259,10 +307,13 @@ def _row(
         if agrees
         else IncidentStatus.SINGLE_SOURCE
     )
-    event, category = key
+    event, category, _ = key
+    side = readings[0].frame.side
+    who = readings[0].party if side == SELF else side
+    label = _slot_words(readings[0].frame)
     return FactRow(
-        fact_id="slot_" + hashlib.sha1(f"{event}\0{category}".encode()).hexdigest()[:12],
-        label=_slot_words(readings[0].frame),
+        fact_id="slot_" + hashlib.sha1("\0".join(map(str, key)).encode()).hexdigest()[:12],
+        label=f"{who} {label}" if who else label,
         event=event,
         category=category,
         cells=cells,

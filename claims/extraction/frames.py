@@ -24,6 +24,8 @@ from spacy.tokens import Doc, Token
 from claims.models import Frame, Modality, Polarity, Quantity, Span
 
 MAX_HEAD_STEPS = 5
+SELF = "SELF"  # a frame side meaning "the speaker's own" ("our soldiers"), resolved per claim
+SELF_WORDS = frozenset({"our", "its", "my"})
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,11 @@ class FrameLexicon:
     denial_words: tuple[str, ...]
     measures: frozenset[str] = frozenset()
     equivalent: tuple[frozenset[str], ...] = ()
+
+    @property
+    def known(self) -> frozenset[str]:
+        """The categories of the lexicon (not a unit word taken as it was written)."""
+        return frozenset(self.categories.values())
 
     def event(self, lemma: str) -> str | None:
         return self.events.get(lemma.lower())
@@ -169,6 +176,7 @@ class FrameReader:
         return Frame(
             event=event,
             category=category,
+            side=self._side(noun),
             low=low,
             high=high,
             approximate=q.approximate,
@@ -215,6 +223,36 @@ class FrameReader:
         if cat is None and noun.pos_ == "PRON":
             return None
         return cat
+
+    def _side(self, noun: Token) -> str | None:
+        """Whose people were counted: a possessive ("our soldiers" → SELF, "the army's
+        soldiers"), a nationality or named modifier ("Ulvarian servicemen"), also through "of"
+        ("two of our fighters")."""
+        nouns = [noun] + [
+            g for c in noun.children if c.lower_ == "of" for g in c.children if g.dep_ == "pobj"
+        ]
+        for n in nouns:
+            for c in n.children:
+                low = c.lower_
+                if c.dep_ == "poss" and low in SELF_WORDS:
+                    return SELF
+                if c.dep_ == "poss" and c.pos_ == "PROPN":
+                    return c.text
+                if c.dep_ in {"amod", "compound"} and (c.ent_type_ in {"NORP", "GPE", "ORG"}):
+                    return c.text
+        return None
+
+    def _side_of_subject(self, noun: Token) -> str | None:
+        """ "Our forces suffered no losses": the losses are on the subject's side."""
+        verb = noun.head
+        for c in verb.children if verb.pos_ in {"VERB", "AUX"} else ():
+            if c.dep_ in {"nsubj", "nsubjpass"}:
+                if c.lower_ in {"we", "us"}:
+                    return SELF
+                side = self._side(c)
+                if side is not None:
+                    return side
+        return None
 
     def _event_of_noun(self, noun: Token) -> str | None:
         """The noun or its modifier says what happened: "37 bodies", "22 wounded people",
@@ -283,6 +321,7 @@ class FrameReader:
                 Frame(
                     event=event,
                     category=category,
+                    side=self._side(noun) or self._side_of_subject(noun),
                     low=0.0,
                     high=0.0,
                     approximate=False,

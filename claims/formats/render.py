@@ -17,6 +17,24 @@ def render_markdown(comparison: Comparison, outlets: dict[str, str | None]) -> s
     return "\n".join(lines).rstrip() + "\n"
 
 
+def fact_sheet_table(incident: Incident) -> list[str]:
+    """The fact sheet as a Markdown table: one row per slot, one cell per source ("soldiers
+    killed | conflicting | army: 6 · rebels: ≥ 20")."""
+    rows = [r for r in incident.fact_sheet if r.cells]
+    if not rows:
+        return []
+    out = ["### Fact sheet", "", "| fact | status | sources |", "|---|---|---|"]
+    for row in rows:
+        cells = " · ".join(f"{_cell(c.source)}: {c.value}" for c in row.cells)
+        out.append(f"| {row.label} | {row.status.value} | {cells} |")
+    out.append("")
+    return out
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
 def _incident(incident: Incident, outlets: dict[str, str | None]) -> list[str]:
     claims = {c.id: c for c in incident.claims}
     docs = ", ".join(f"{d} ({outlets.get(d) or '?'})" for d in incident.document_ids)
@@ -33,6 +51,12 @@ def _incident(incident: Incident, outlets: dict[str, str | None]) -> list[str]:
         f"**Documents:** {docs}",
         "",
     ]
+    out.extend(fact_sheet_table(incident))
+    updates = [r for r in incident.relations if r.type is RelationType.UPDATES]
+    if updates:
+        out.append("### Updates (a source revising its own figure)")
+        out.extend(f"- {r.reason.text}" for r in updates)
+        out.append("")
     disputed = [f for f in incident.facts if len(f.claim_ids) > 1]
     if disputed:
         out.append("### Facts reported more than once")
