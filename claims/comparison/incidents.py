@@ -92,9 +92,6 @@ class Profile:
     values: tuple[str, ...]
     published_at: datetime | None = None
     lead: tuple[str, ...] = ()  # the content lemmas of the first `LEAD_SENTENCES` sentences
-    lead_names: tuple[str, ...] = ()
-    salient: tuple[str, ...] = ()
-    when: tuple[str, ...] = ()
 
     @classmethod
     def from_doc(cls, doc: Doc, published_at: datetime | None = None) -> Profile:
@@ -108,34 +105,7 @@ class Profile:
         values = tuple(t.text for t in doc if t.like_num) + tuple(
             _key(e.text) for e in doc.ents if e.label_ in VALUE_LABELS
         )
-        lead_names = tuple(
-            _key(e.text) for e in doc.ents if e.label_ in NAME_LABELS and e.end <= lead_end
-        )
-        ents = [e for e in doc.ents if e.label_ in NAME_LABELS]
-        counts = Counter(_key(e.text) for e in ents)
-        salient = tuple(
-            _key(e.text) for e in ents if e.end <= lead_end or counts[_key(e.text)] >= 2
-        )
-        when: list[str] = []
-        if published_at is not None:
-            from claims.extraction.normalise import _resolve
-
-            for e in doc.ents:
-                if e.label_ == "DATE" and e.end <= lead_end:
-                    text = re.sub(r"^(?:in|on|at)\s+", "", e.text, flags=re.IGNORECASE)
-                    day, gran = _resolve(text, published_at)
-                    if day is not None and gran == "day":
-                        when.append(day.isoformat())
-        return cls(
-            lemmas,
-            names,
-            values,
-            published_at,
-            _content_lemmas(doc[:lead_end]),
-            lead_names,
-            salient,
-            tuple(when),
-        )
+        return cls(lemmas, names, values, published_at, _content_lemmas(doc[:lead_end]))
 
 
 def _content_lemmas(tokens: Doc | Span) -> tuple[str, ...]:
@@ -165,10 +135,6 @@ class GroupingSettings:
     deeper_silhouette: float = 0.04
     max_cross_similarity: float = 0.2
     lead_weight: float = 1.0  # the headline and lede's lemmas, as a fifth block
-    lead_names_weight: float = 0.0
-    lone_pull: float = 0.0
-    salient_names: bool = False
-    when_weight: float = 0.0
     # Stage 2 is run once per neighbouring setting (the silhouette thresholds -step, +0, +step;
     # min_part .. min_part + extra); documents stay together when at least `agreement` of the
     # runs put them together: a single knob setting on the edge of a decision no longer decides.
@@ -188,15 +154,7 @@ class DocumentGrouper:
         if n == 0:
             return []
         s = self.settings
-        matrix = _weighted_tfidf(
-            profiles,
-            s.weights,
-            s.year_weight,
-            s.lead_weight,
-            s.lead_names_weight,
-            s.salient_names,
-            s.when_weight,
-        )
+        matrix = _weighted_tfidf(profiles, s.weights, s.year_weight, s.lead_weight)
         edges = knn_edges_sparse(matrix, s.neighbours, min_sim=1e-6)
         dates = [p.published_at for p in profiles]
         edges = [(a, b, w) for a, b, w in edges if _close_in_time(dates[a], dates[b], s)]
@@ -288,7 +246,6 @@ class DocumentGrouper:
                 s.min_part,
                 s.absorb_similarity,
                 s.absorb_pull,
-                s.lone_pull,
             )
             parts = tuple(int(x) for x in labels)
             if len(set(parts)) < 2 or parts in seen:
@@ -318,15 +275,7 @@ class DocumentGrouper:
     def _cut_tree(self, profiles: Sequence[Profile]) -> Cut | None:
         """Local-IDF distances and their average-linkage tree (None: no features at all)."""
         s = self.settings
-        matrix = _weighted_tfidf(
-            profiles,
-            s.weights,
-            s.year_weight,
-            s.lead_weight,
-            s.lead_names_weight,
-            s.salient_names,
-            s.when_weight,
-        )
+        matrix = _weighted_tfidf(profiles, s.weights, s.year_weight, s.lead_weight)
         if matrix.shape[1] == 0:
             return None
         sims = np.asarray((matrix @ matrix.T).todense(), dtype=np.float64)
@@ -342,7 +291,6 @@ def _absorb_small(
     min_part: int,
     min_similarity: float = 0.0,
     min_pull: float = 0.0,
-    lone_pull: float = 0.0,
 ) -> NDArray[np.int64]:
     """Merge parts smaller than `min_part` (smallest first) into the part they are most similar
     to on average, if that mean similarity is at least `min_similarity` (a small part unlike the
@@ -365,11 +313,7 @@ def _absorb_small(
         others = [p for p in parts if p != smallest]
         means = [float(sims[np.ix_(small, out == p)].mean()) for p in others]
         target = others[int(np.argmax(means))]
-        if (
-            max(means) < min_similarity
-            or not _pulled(sims, small, out == target, min_pull)
-            or not _lone_pulled(sims, small, out == target, lone_pull)
-        ):
+        if max(means) < min_similarity or not _pulled(sims, small, out == target, min_pull):
             kept.add(int(smallest))
             continue
         out[small] = target
@@ -391,17 +335,6 @@ def _pulled(
     return bool(np.all(to_target >= ratio * to_mates))
 
 
-def _lone_pulled(sims, small, target, ratio):
-    members = np.flatnonzero(small)
-    t = np.flatnonzero(target)
-    if ratio <= 0 or len(members) != 1 or len(t) < 2:
-        return True
-    to_target = sims[np.ix_(members, t)].mean()
-    block = sims[np.ix_(t, t)]
-    cohesion = (block.sum() - np.trace(block)) / (len(t) * (len(t) - 1))
-    return bool(to_target >= ratio * cohesion)
-
-
 def _years(values: Sequence[str]) -> tuple[str, ...]:
     return tuple(v for v in values if YEAR.fullmatch(v))
 
@@ -411,19 +344,10 @@ def _weighted_tfidf(
     weights: tuple[float, float, float],
     year_weight: float = 0.0,
     lead_weight: float = 0.0,
-    lead_names_weight: float = 0.0,
-    salient_names: bool = False,
-    when_weight: float = 0.0,
 ) -> sparse.csr_matrix:
     """One row per profile: the TF-IDF blocks (lemmas, names, values, years, lead), each
     L2-normalised and weighted, so the row product is the weighted mean of the block cosines."""
-    total = (
-        sum(weights)
-        + max(year_weight, 0.0)
-        + max(lead_weight, 0.0)
-        + max(lead_names_weight, 0.0)
-        + max(when_weight, 0.0)
-    )
+    total = sum(weights) + max(year_weight, 0.0) + max(lead_weight, 0.0)
     blocks = []
     named: list[tuple[list[tuple[str, ...]], float]] = [
         ([getattr(p, name) for p in profiles], weight)
@@ -431,10 +355,6 @@ def _weighted_tfidf(
     ]
     named.append(([_years(p.values) for p in profiles], year_weight))
     named.append(([p.lead for p in profiles], lead_weight))
-    named.append(([p.lead_names for p in profiles], lead_names_weight))
-    named.append(([p.when for p in profiles], when_weight))
-    if salient_names:
-        named[1] = ([p.salient for p in profiles], weights[1])
     for bags, weight in named:
         if weight <= 0 or not any(bags):
             continue
