@@ -192,12 +192,13 @@ class Comparer:
         _cited_sources(members, claims, facts_idx, sources)
         rank = {d.id: i for i, d in enumerate(members)}
         start = _earliest(members)
+        shown = _party_names(claims, parties)
         readings = [
             Reading(
                 claim=c,
                 frame=f,
                 source=sources[c.id],
-                party=_party_name(c, parties),
+                party=shown.get(parties.claim_party(c) or "", c.claimant.name),
                 rank=rank[c.document_id],
             )
             for c in claims
@@ -401,9 +402,18 @@ def _background(claim: Claim, start: date | None) -> bool:
     return bool(dated) and max(dated) < start - timedelta(days=BACKGROUND_DAYS)
 
 
-def _party_name(claim: Claim, parties: PartyResolver) -> str:
-    party = parties.claim_party(claim)
-    return party if party else claim.claimant.name
+def _party_names(claims: Sequence[Claim], parties: PartyResolver) -> dict[str, str]:
+    """The name people read for each party: the longest way the reports name it ("Velorian
+    army" rather than "army" or "the force")."""
+    names: dict[str, str] = {}
+    for c in claims:
+        key = parties.claim_party(c)
+        if not key:
+            continue
+        name = c.claimant.affiliation or c.claimant.name
+        if len(name) > len(names.get(key, "")):
+            names[key] = name
+    return names
 
 
 def _dedupe(relations: Sequence[Relation], sources: Mapping[str, str]) -> list[Relation]:

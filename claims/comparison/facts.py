@@ -234,7 +234,10 @@ class SlotComparer:
                 f"{pos.party} says {pos.value_text} (“{_snip(pos)}”)"
             )
             return _relation(a, b, RelationType.CONFLICTS, code, text, 0.85)
-        text = f"{_slot_words(a.frame)}: {a.value_text} ({a.party}) vs {b.value_text} ({b.party})"
+        text = (
+            f"{_slot_words(a.frame)}: “{a.frame.trigger.text}” ({a.party}) vs "
+            f"“{b.frame.trigger.text}” ({b.party})"
+        )
         return _relation(a, b, RelationType.CONFLICTS, "numeric", text, 0.9)
 
 

@@ -77,10 +77,15 @@ def test_api_incidents_detail_has_numeric_conflict_and_denial(
     assert denial["type"] == "conflicts"
     claims = {c["id"]: c for c in incident["claims"]}
     assert any(claims[cid]["stance"] == "denied" for cid in (denial["a"], denial["b"]))
-    # Every claim sits in exactly one fact; every relation joins two claims of one fact.
+    # Every claim sits in a fact; a relation joins two claims of the incident, and a numeric
+    # one two claims of the fact sheet (one slot's values, side by side).
     fact_of = {cid: f["id"] for f in incident["facts"] for cid in f["claim_ids"]}
     assert sorted(fact_of) == sorted(claims)
-    assert all(fact_of[r["a"]] == fact_of[r["b"]] for r in incident["relations"])
+    assert all(r["a"] in claims and r["b"] in claims for r in incident["relations"])
+    on_sheet = {
+        cid for row in incident["fact_sheet"] for c in row["cells"] for cid in c["claim_ids"]
+    }
+    assert all({r["a"], r["b"]} <= on_sheet for r in numeric)
     # Sources side by side: the documents in time order, each with its own claims.
     assert [s["id"] for s in incident["sources"]] == TARSA
     assert {cid for s in incident["sources"] for cid in s["claim_ids"]} == set(claims)
