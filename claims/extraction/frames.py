@@ -43,6 +43,7 @@ class FrameLexicon:
     allegations: frozenset[str]
     denial_words: tuple[str, ...]
     measures: frozenset[str] = frozenset()
+    uncommitted: tuple[str, ...] = ()  # "could not confirm": says neither yes nor no
     equivalent: tuple[frozenset[str], ...] = ()
 
     @property
@@ -106,6 +107,7 @@ def load_frame_lexicon() -> FrameLexicon:
         allegations=frozenset(raw["modality"]["alleged"]),
         denial_words=tuple(raw["denial_words"]),
         measures=frozenset(raw.get("measure_categories", ())),
+        uncommitted=tuple(raw["modality"].get("uncommitted", ())),
         equivalent=tuple(frozenset(g) for g in raw.get("equivalent_events", ())),
     )
 
