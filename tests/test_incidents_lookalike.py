@@ -42,9 +42,9 @@ BAR_SHOOTING = [
     "Police chief Amara Dulenko said the investigation was continuing.",
 ]
 PETROL_STATION_SHOOTING = (
-    "ORVANTE - A man was shot dead at a petrol station on the Saltmarsh Road in Orvante's "
-    "northern Brightwater suburb on Monday, police said. "
-    "The victim, a 41-year-old lorry driver, was hit by two shots fired from a passing car. "
+    "A lorry driver, Henrik Sarno, was shot dead at a Polestar petrol station on the Saltmarsh "
+    "Road in Brightwater, a northern suburb of Orvante, on Monday, police said. "
+    "The 41-year-old was hit by two shots fired from a passing car. "
     "Police spokesman Jurek Pallas said the shooting appeared to be targeted. "
     "The petrol station's cashier called an ambulance, but the man died at the scene. "
     "Police said they were examining security camera footage from the Saltmarsh Road. "
@@ -87,11 +87,11 @@ FERRY_CAPSIZE = [
     "Sunday, was detained on Monday, the regional prosecutor's office said. "
     "Prosecutors said he was suspected of breaching safety rules by carrying too many "
     "passengers from Pennick. Nine people are still missing, the rescue service said. "
-    "It was the deadliest accident on the Osra since 2019, when the barge Iron Maid sank near "
-    "Dorvik and drowned eleven crew.",
+    "It was the region's deadliest river accident since 2019, when the barge Iron Maid sank on "
+    "the Lesk near Dorvik and eleven crew drowned.",
 ]
 BARGE_SINKING = (
-    "DORVIK - The barge Iron Maid sank on the Osra river near Dorvik on Wednesday and eleven of "
+    "DORVIK - The barge Iron Maid sank on the Lesk river near Dorvik on Wednesday and eleven of "
     "its crew drowned, the river authority said. "
     "The barge was carrying gravel downstream from the quarries at Hallen when it struck a "
     "bridge pier in fog. Two crew members swam ashore. "
