@@ -174,6 +174,8 @@ class Comparer:
             norms = np.linalg.norm(cent, axis=1)
             sims = np.where(cnt > 0, (cent @ vectors[i]) / np.maximum(norms, 1e-9), 0.0)
             best = int(np.argmax(sims))
+            if cnt[k] <= 0:
+                continue  # the only report of its incident: nothing to be closer to
             if (
                 best != k
                 and sims[best] >= s.reassign_similarity
@@ -235,7 +237,7 @@ class Comparer:
         for readings_group in slots.groups:
             group = list({r.claim.id: r.claim for r in readings_group}.values())
             groups.append(group)
-        relations = _merge(relations)
+        relations = _one_voice(_merge(relations), sources, by_id)
         facts: list[FactGroup] = []
         seen_groups: set[tuple[str, ...]] = set()
         for group in groups:
@@ -459,6 +461,7 @@ def source_key(claim: Claim, copies: dict[str, str], parties: PartyResolver | No
     return f"anonymous:{copy_group}:{c.name.lower()}"
 
 
+SAME_STATEMENT_JACCARD = 0.5
 FRAME_CODES = frozenset({"numeric", "numeric_agree"})
 BACKGROUND_DAYS = 7
 
@@ -531,6 +534,32 @@ def _dedupe(relations: Sequence[Relation], sources: Mapping[str, str]) -> list[R
         slot = r.reason.text.split(":", 1)[0] if r.reason.code == "numeric" else r.reason.text
         out.setdefault((sa, sb, r.type.value, r.reason.code + slot), r)
     return list(out.values())
+
+
+def _one_voice(
+    relations: Sequence[Relation], sources: Mapping[str, str], claims: Mapping[str, Claim]
+) -> list[Relation]:
+    """Between two sources, one relation per reason and pair of statements: a wire copy's
+    repeat of a denial, or the same denial worded again ("attacked the post" / "attacked the
+    army post") against the same assertion, is one denial, whichever rule found it."""
+    kept: dict[tuple[str, ...], list[tuple[set[str], set[str]]]] = defaultdict(list)
+    out: list[Relation] = []
+    for r in relations:
+        ends = sorted(
+            (sources[x], set(re.findall(r"\w+", claims[x].content.text.lower())))
+            for x in (r.a, r.b)
+        )
+        key = (r.type.value, r.reason.code, ends[0][0], ends[1][0])
+        words = (ends[0][1], ends[1][1])
+        if any(_same_words(words[0], k[0]) and _same_words(words[1], k[1]) for k in kept[key]):
+            continue
+        kept[key].append(words)
+        out.append(r)
+    return out
+
+
+def _same_words(a: set[str], b: set[str]) -> bool:
+    return bool(a | b) and len(a & b) / len(a | b) >= SAME_STATEMENT_JACCARD
 
 
 def _merge(relations: Sequence[Relation]) -> list[Relation]:
