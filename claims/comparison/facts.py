@@ -143,7 +143,7 @@ class SlotComparer:
 
     def run(self, readings: Sequence[Reading]) -> SlotOutcome:
         slots: dict[tuple[str, str | None, str | None], list[Reading]] = defaultdict(list)
-        for r in readings:
+        for r in _wholes(readings):
             slots[r.frame.event, r.frame.category, r.side].append(r)
         relations: dict[tuple[str, str, str], Relation] = {}
         groups: list[list[Reading]] = []
@@ -239,6 +239,23 @@ class SlotComparer:
             f"“{b.frame.trigger.text}” ({b.party})"
         )
         return _relation(a, b, RelationType.CONFLICTS, "numeric", text, 0.9)
+
+
+def _wholes(readings: Sequence[Reading]) -> list[Reading]:
+    """One claim, two counts of one slot: the smaller is a part of the larger ("23 dead, among
+    them seven children", "27 officers hurt, four of them seriously"), not a second figure, so
+    only the largest meets other claims."""
+    best: dict[tuple[str, str, str | None, str | None], Reading] = {}
+    for r in readings:
+        key = (r.claim.id, r.frame.event, r.frame.category, r.side)
+        if key not in best or _size(r) > _size(best[key]):
+            best[key] = r
+    return [r for r in readings if best[r.claim.id, r.frame.event, r.frame.category, r.side] is r]
+
+
+def _size(r: Reading) -> float:
+    f = r.frame
+    return max(x for x in (f.low, f.high, 0.0) if x is not None)
 
 
 def _stem(name: str) -> str:

@@ -170,8 +170,8 @@ class FrameReader:
             event = q.predicate.lower() if q.predicate else "amount"
         if category is None and q.unit:
             category = lex.category(q.unit.lower()) or lex.category(_singular(q.unit.lower()))
-        if category is None and event in _HUMAN_EVENTS:
-            category = lex.generic
+        if category is None and event in _HUMAN_EVENTS and (nominal is None or _pronoun(nominal)):
+            category = lex.generic  # "two died", "two of them were killed": people
         if category is None:
             category = _singular(q.unit.lower()) if q.unit else None
         low, high = _interval(q)
@@ -376,6 +376,10 @@ class FrameReader:
 _HUMAN_EVENTS = frozenset(
     {"killed", "wounded", "missing", "trapped", "rescued", "arrested", "escaped", "displaced"}
 )
+
+
+def _pronoun(tok: Token) -> bool:
+    return tok.pos_ in {"PRON", "NUM"}
 
 
 def _interval(q: Quantity) -> tuple[float | None, float | None]:
