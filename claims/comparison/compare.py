@@ -377,6 +377,7 @@ class Comparer:
                 met.add(sources[a.id])
                 who_d = shown.get(d.claimant.name, d.claimant.name)
                 verb = "denies" if kind == "denial" else "says"
+                code = _what_is_disputed(d, a) or kind
                 text = (
                     f"{who_d} {verb} “{_shorten(d.content.text, 80)}”; "
                     f"{a.claimant.name} says “{_shorten(a.content.text, 80)}”"
@@ -387,7 +388,7 @@ class Comparer:
                         a=x,
                         b=y,
                         type=RelationType.CONFLICTS,
-                        reason=Reason(code=kind, text=text),
+                        reason=Reason(code=code, text=text),
                         score=round(min(1.0, max(0.0, sim)), 3),
                     )
                 )
@@ -542,6 +543,23 @@ def _background(claim: Claim, start: date | None) -> bool:
 
 
 QUESTION_WORDS = ("whether", "if", "how", "what", "which", "who", "why", "when")
+
+
+_CAUSE = re.compile(
+    r"\b(?:caus\w*|because|due to|blam\w*|result(?:ed)? (?:of|from)|led to|set off|"
+    r"spark\w*|trigger\w*|started by|to blame)\b",
+    re.I,
+)
+
+
+def _what_is_disputed(d: Claim, a: Claim) -> str | None:
+    """The reason a person would give for a dispute, when the two claims say what it is about:
+    both speak of a cause ("caused by lightning" / "our line did not cause it") → `cause`.
+    (Relabelling disputes between claims that count one category as `numeric` was measured
+    and lowered reason accuracy on the shared cases: 0.69 → 0.67.)"""
+    if _CAUSE.search(d.content.text) and _CAUSE.search(a.content.text):
+        return "cause"
+    return None
 
 
 _NEGATIVE = re.compile(r"\b(?:no|not|never|nobody|none|nothing|neither|nor|without)\b|n't\b", re.I)
