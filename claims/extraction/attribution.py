@@ -504,7 +504,10 @@ class AttributionFinder:
                     best = q
             elif q.start >= g_end and q.start < sent.end_char + 2:
                 gap = text[verb.idx + len(verb.text) : q.start]
-                if len(gap.split()) <= 6 and best is None:
+                # a quote opening the next paragraph is its own sentence, not this cue's
+                # content, unless the cue introduces it with a colon
+                new_paragraph = "\n" in gap and not gap.rstrip().endswith(":")
+                if len(gap.split()) <= 6 and best is None and not new_paragraph:
                     best = q
         return best
 
