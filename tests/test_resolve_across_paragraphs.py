@@ -121,7 +121,7 @@ def test_dateline_place_is_never_a_claimant(extractor: Extractor) -> None:
     text = (
         "VILLA MARENA - Four crew members were rescued on Monday after their trawler sank off "
         "the coast, the operator said.\n\n"
-        '"The vessel went down within minutes," the company said in a statement.'
+        '"The vessel went down within minutes," the company said in a written message.'
     )
     claims = _claims(extractor, text)
     assert len(claims) == 2

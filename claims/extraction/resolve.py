@@ -19,7 +19,7 @@ named entities and the document's own mentions:
   X, affiliated with the army; later bare mentions of X keep that affiliation);
 - documents ("the statement", "a press release") resolve to their issuer (`X's statement`, "a
   statement from X", "company reports" → X; for "the statement", the subject of the clause an
-  earlier mention of the document attaches to, "X claimed it in a statement", else the latest
+  earlier mention of the document attaches to, "X claimed it through a statement", else the latest
   claimant that is not a document; "a new poll" with no issuer named stays a document);
 - datelines ("PORT CITY, Jan 3 (Agency) -") name where the copy was filed, never a speaker;
 - unnamed sources ("a source", "officials", "a port official") are flagged anonymous.
@@ -453,7 +453,7 @@ class ClaimantResolver:
         mentions = [
             t for t in doc[: head.i] if t.pos_ == "NOUN" and t.lemma_.lower() in lex.statement_nouns
         ]
-        # the same word first ("the statement" after "in a statement"), the nearest first
+        # the same word first ("the statement" after "issued a statement"), the nearest first
         mentions.sort(key=lambda t: (t.lemma_.lower() == lemma, t.i), reverse=True)
         for noun in mentions:
             issuer = _document_issuer(noun, lex)
@@ -676,7 +676,7 @@ def _phrase_end(head: Token) -> int:
 def _document_issuer(noun: Token, lex: Lexicon) -> Token | None:
     """The head of who issued the document `noun` names: the agent of "a statement issued by X",
     the object of "a statement from X", else the subject of the clause the noun attaches to
-    ("X said in a statement", "X issued a statement"), not of a cognition verb ("Y has seen a
+    ("X issued a statement", "X put out a report"), not of a cognition verb ("Y has seen a
     statement") and not across a source phrase ("according to a statement")."""
     for child in noun.children:
         if child.dep_ == "prep" and child.lower_ in {"from", "by"}:
