@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -355,26 +355,15 @@ class Comparer:
         vectors = self.embedder.embed([c.content.text for c in pool])
         sims = vectors @ vectors.T
         out: list[Relation] = []
+        others = [j for j in range(len(pool)) if kinds[j] is None]
         for i, d in enumerate(pool):
             kind = kinds[i]
             if kind is None:
                 continue
-            ranked = sorted(
-                (
-                    (float(sims[i, j]), j)
-                    for j in range(len(pool))
-                    if kinds[j] is None and sources[pool[j].id] != sources[d.id]
-                ),
-                reverse=True,
-            )
-            met: set[str] = set()
-            for sim, j in ranked:
-                if sim < s.dispute_threshold or len(met) >= s.dispute_top:
-                    break
+            for sim, j in _nearest_sources(
+                sims[i], others, pool, sources, d, s.dispute_threshold, s.dispute_top
+            ):
                 a = pool[j]
-                if sources[a.id] in met:
-                    continue
-                met.add(sources[a.id])
                 who_d = shown.get(d.claimant.name, d.claimant.name)
                 verb = "denies" if kind == "denial" else "says"
                 code = _what_is_disputed(d, a) or kind
@@ -382,16 +371,7 @@ class Comparer:
                     f"{who_d} {verb} “{_shorten(d.content.text, 80)}”; "
                     f"{a.claimant.name} says “{_shorten(a.content.text, 80)}”"
                 )
-                x, y = sorted((d.id, a.id))
-                out.append(
-                    Relation(
-                        a=x,
-                        b=y,
-                        type=RelationType.CONFLICTS,
-                        reason=Reason(code=code, text=text),
-                        score=round(min(1.0, max(0.0, sim)), 3),
-                    )
-                )
+                out.append(_pair_relation(d, a, RelationType.CONFLICTS, code, text, sim))
         return out
 
     def _agreements(
@@ -408,38 +388,18 @@ class Comparer:
         sims = vectors @ vectors.T
         out: list[Relation] = []
         for i, a in enumerate(pool):
-            ranked = sorted(
-                (
-                    (float(sims[i, j]), j)
-                    for j in range(i + 1, len(pool))
-                    if sources[pool[j].id] != sources[a.id]
-                ),
-                reverse=True,
-            )
-            met: set[str] = set()
-            for sim, j in ranked:
-                if sim < s.agree_threshold or len(met) >= s.agree_top:
-                    break
+            later = range(i + 1, len(pool))
+            for sim, j in _nearest_sources(
+                sims[i], later, pool, sources, a, s.agree_threshold, s.agree_top
+            ):
                 b = pool[j]
-                if sources[b.id] in met:
-                    continue
-                met.add(sources[b.id])
                 text = (
                     f"{shown.get(a.claimant.name, a.claimant.name)} "
                     f"(“{_shorten(a.content.text, 70)}”) and "
                     f"{shown.get(b.claimant.name, b.claimant.name)} "
                     f"(“{_shorten(b.content.text, 70)}”) say the same"
                 )
-                x, y = sorted((a.id, b.id))
-                out.append(
-                    Relation(
-                        a=x,
-                        b=y,
-                        type=RelationType.CORROBORATES,
-                        reason=Reason(code="same_fact", text=text),
-                        score=round(min(1.0, max(0.0, sim)), 3),
-                    )
-                )
+                out.append(_pair_relation(a, b, RelationType.CORROBORATES, "same_fact", text, sim))
         return out
 
     def dispute_kind(self, claim: Claim) -> str | None:
@@ -543,6 +503,46 @@ def _background(claim: Claim, start: date | None) -> bool:
 
 
 QUESTION_WORDS = ("whether", "if", "how", "what", "which", "who", "why", "when")
+
+
+def _nearest_sources(
+    row: NDArray[np.float32],
+    candidates: Iterable[int],
+    pool: Sequence[Claim],
+    sources: Mapping[str, str],
+    claim: Claim,
+    threshold: float,
+    top: int,
+) -> list[tuple[float, int]]:
+    """The claims of `candidates` closest to `claim` (cosines in `row`) at ≥ `threshold`, from
+    other sources than its own, one per source, `top` sources at most."""
+    ranked = sorted(
+        ((float(row[j]), j) for j in candidates if sources[pool[j].id] != sources[claim.id]),
+        reverse=True,
+    )
+    out: list[tuple[float, int]] = []
+    met: set[str] = set()
+    for sim, j in ranked:
+        if sim < threshold or len(met) >= top:
+            break
+        if sources[pool[j].id] in met:
+            continue
+        met.add(sources[pool[j].id])
+        out.append((sim, j))
+    return out
+
+
+def _pair_relation(
+    a: Claim, b: Claim, kind: RelationType, code: str, text: str, sim: float
+) -> Relation:
+    x, y = sorted((a.id, b.id))
+    return Relation(
+        a=x,
+        b=y,
+        type=kind,
+        reason=Reason(code=code, text=text),
+        score=round(min(1.0, max(0.0, sim)), 3),
+    )
 
 
 _CAUSE = re.compile(
