@@ -110,7 +110,7 @@ class Frame(_Frozen):
     `event` is a class from `data/frames.json` (killed, wounded, attacked, spilled, cost, ...) or,
     for a verb the lexicon lacks, its lemma; `category` who or what was counted or affected
     (soldiers, people, barrels ...). `low`/`high` bound the count (None: open), `[0, 0]` for "no",
-    "none", "not a single"."""
+    "none", "not one"."""
 
     event: str
     category: str | None = None

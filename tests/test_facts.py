@@ -94,7 +94,7 @@ def test_facts_negation_and_denial() -> None:
     none = reading("a", "army", 0, 0, negated=True, text="no soldier was killed")
     assert relations(none, reading("b", "rebels", 20, 20)) == [("a", "b", "conflicts", "negation")]
     denied = reading(
-        "a", "army", 0, 0, negated=True, text="This is propaganda. Not a single soldier died."
+        "a", "army", 0, 0, negated=True, text="This is propaganda. Not one soldier died."
     )
     assert relations(denied, reading("b", "rebels", 20, 20)) == [("a", "b", "conflicts", "denial")]
 

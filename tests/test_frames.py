@@ -38,7 +38,8 @@ def test_frames_counted_slot_and_value(
     [
         ("The army said no soldier was killed.", ("killed", "soldiers")),
         ('"Our forces suffered no losses," the navy said.', ("killed", "soldiers")),
-        ('"Not a single soldier was killed," a spokesman said.', ("killed", "soldiers")),
+        ('"Not one soldier was killed," a spokesman said.', ("killed", "soldiers")),
+        ('"Not a lone civilian was hurt," the governor said.', ("wounded", "people")),
         ('"No civilian casualties were recorded," the ministry said.', ("killed", "people")),
     ],
 )

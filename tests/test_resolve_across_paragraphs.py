@@ -95,11 +95,11 @@ def test_spokesperson_in_apposition_speaks_with_the_affiliation(extractor: Extra
     text = (
         "The Velorian navy said it had lost no ship.\n\n"
         "Reached by telephone, the navy spokesman, Captain Ilan Dorov, dismissed the rebels' "
-        'claim. "Not a single vessel was hit," he said.\n\n'
+        'claim. "Not one vessel was hit," he said.\n\n'
         "Captain Dorov repeated that the patrol had returned to port."
     )
     claims = _claims(extractor, text)
-    for words in ("Not a single vessel", "the patrol had returned"):
+    for words in ("Not one vessel", "the patrol had returned"):
         claimant = _said(claims, words).claimant
         assert claimant.name == "Ilan Dorov"
         assert "navy" in (claimant.affiliation or "")

@@ -3,7 +3,7 @@
 "Six soldiers died", "the toll among troops rose to 6" and "our forces suffered no losses" are
 worded apart but describe one slot: *killed × soldiers*. A frame is that slot plus its value: the
 event class, the category of who or what was affected, the count as an interval (`at least 15` is
-[15, ∞), "some 20" is approximate, "no losses" and "not a single soldier" are [0, 0]), polarity
+[15, ∞), "some 20" is approximate, "no losses" and "not one soldier" are [0, 0]), polarity
 and modality. Facts, fact sheets and relations (claims/comparison) are built from frames, not from
 similar wording.
 
@@ -38,7 +38,7 @@ class FrameLexicon:
     generic: str
     civilian: frozenset[str]
     negative_determiners: frozenset[str]
-    zero_phrases: tuple[str, ...]
+    negated_determiners: frozenset[str]
     hedges: tuple[str, ...]
     allegations: frozenset[str]
     denial_words: tuple[str, ...]
@@ -102,7 +102,7 @@ def load_frame_lexicon() -> FrameLexicon:
         generic=raw["generic_category"],
         civilian=frozenset(raw["civilian_categories"]),
         negative_determiners=frozenset(raw["negative_determiners"]),
-        zero_phrases=tuple(raw["zero_phrases"]),
+        negated_determiners=frozenset(raw["negated_determiners"]),
         hedges=tuple(raw["modality"]["hedged"]),
         allegations=frozenset(raw["modality"]["alleged"]),
         denial_words=tuple(raw["denial_words"]),
@@ -337,7 +337,7 @@ class FrameReader:
 
     def _zero_noun(self, t: Token) -> Token | None:
         """The noun a negative quantifier empties: "no soldier", "none of our fighters",
-        "not a single soldier", "no one", "nobody"; else None."""
+        "not one soldier", "no one", "nobody"; else None."""
         lex = self.lexicon
         low = t.lower_
         if low in {"nobody", "none"} or (low == "one" and t.i > 0 and t.nbor(-1).lower_ == "no"):
@@ -348,12 +348,15 @@ class FrameReader:
             return t
         if low == "no" and t.dep_ == "det" and t.head.pos_ in {"NOUN", "PROPN"}:
             return t.head
-        if low == "not" and t.i + 2 < len(self.doc):
-            window = " ".join(x.lower_ for x in self.doc[t.i : t.i + 3])
-            for phrase in lex.zero_phrases:
-                if window.startswith(phrase) and phrase.startswith("not"):
-                    after = self.doc[t.i + len(phrase.split())]
-                    return after if after.pos_ in {"NOUN", "PROPN"} else after.head
+        if low == "not" and t.i + 1 < len(self.doc):
+            det = self.doc[t.i + 1]
+            if det.lower_ in lex.negated_determiners:
+                # the counted noun, past any adjectives: "not one soldier", "not a lone civilian"
+                for after in self.doc[det.i + 1 : det.i + 4]:
+                    if after.pos_ in {"NOUN", "PROPN"}:
+                        return after
+                    if after.pos_ not in {"ADJ", "ADV"}:
+                        break
         return None
 
     def _event_of_noun_lemma(self, noun: Token) -> str | None:
