@@ -114,6 +114,24 @@ def test_facts_different_victims_and_events_do_not_meet() -> None:
     )
 
 
+def test_facts_a_figure_without_an_event_joins_the_one_its_category_has() -> None:
+    # "the bid documents put the deal at $3 billion" against "the deal cost $1.2 billion"
+    put = reading("a", "papers", 3e9, 3e9, event="put", category="money", text="put it at $3bn")
+    cost = reading("b", "ministry", 1.2e9, 1.2e9, event="cost", category="money", text="cost")
+    assert relations(put, cost) == [("a", "b", "conflicts", "numeric")]
+
+
+def test_facts_a_bare_count_of_people_needs_the_event_word() -> None:
+    inside = reading("a", "guide", 300, 300, event="be", category="people", text="300 were inside")
+    held = reading("b", "group", 300, 300, event="be", category="people", text="300 were held")
+    killed = reading("c", "police", 12, 12, event="killed", category="people", text="12 died")
+    arrested = reading("d", "police", 40, 40, event="arrested", category="people", text="arrests")
+    assert relations(inside, killed) == []  # no toll: nobody said these 300 died
+    assert relations(held, killed, arrested) == []  # "held" is no word of either event
+    detained = reading("e", "group", 90, 90, event="have", category="people", text="90 detained")
+    assert relations(detained, killed, arrested) == [("d", "e", "conflicts", "numeric")]
+
+
 def test_facts_hedge_contradicts_nothing() -> None:
     hedge = reading("a", "agency", 30, 30, modality=Modality.HEDGED)
     assert relations(hedge, reading("b", "union", 11, 11)) == []

@@ -66,3 +66,22 @@ def test_frames_trigger_is_a_span_of_the_text(extractor: Extractor) -> None:
     text = "Officials said more than 200 homes were destroyed and no one was hurt."
     for f in frames_of(extractor, text):
         assert text[f.trigger.start : f.trigger.end] == f.trigger.text
+
+
+def test_frames_a_number_after_its_noun_names_and_a_rejected_one_counts_nothing(
+    extractor: Extractor,
+) -> None:
+    text = '"Nine of our workers died on platform 3, not five," the foreman said.'
+    assert {(f.low, f.high) for f in frames_of(extractor, text)} == {(9.0, 9.0)}
+
+
+def test_frames_a_part_named_by_pronoun_is_of_the_same_slot(extractor: Extractor) -> None:
+    text = "The mayor said 30 firefighters were hurt, six of them badly."
+    found = slots(frames_of(extractor, text))
+    assert len({(e, c) for e, c, _, _ in found}) == 1  # the six are some of the thirty
+    assert {low for _, _, low, _ in found} == {30.0, 6.0}
+
+
+def test_frames_one_of_the_things_is_no_count_of_them(extractor: Extractor) -> None:
+    text = "The owner said a pump taken from one of the flooded sheds was found on Friday."
+    assert frames_of(extractor, text) == []

@@ -22,7 +22,7 @@ import math
 import re
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from claims.extraction.frames import SELF, FrameLexicon, load_frame_lexicon
 from claims.models import (
@@ -143,7 +143,7 @@ class SlotComparer:
 
     def run(self, readings: Sequence[Reading]) -> SlotOutcome:
         slots: dict[tuple[str, str | None, str | None], list[Reading]] = defaultdict(list)
-        for r in _wholes(readings):
+        for r in _wholes(self._adopted(readings)):
             slots[r.frame.event, r.frame.category, r.side].append(r)
         relations: dict[tuple[str, str, str], Relation] = {}
         groups: list[list[Reading]] = []
@@ -168,6 +168,42 @@ class SlotComparer:
             if self.sheet_slot(key[0], key[1]):
                 rows.append(_row(key, mine, relations))
         return SlotOutcome(relations=list(relations.values()), groups=groups, rows=rows)
+
+    def _adopted(self, readings: Sequence[Reading]) -> list[Reading]:
+        """A figure whose verb names no counted event ("documents put the contract at $4.8
+        billion", "we have the names of 84 people") joins the counted event the incident's other
+        reports give for the same category ("the deal cost $2.1 billion"): for things, when
+        there is one such event; for people, and whenever there are several, the one whose
+        words the claim also uses ("... some were detained on their way home")."""
+        lex = self.lexicon
+        counted: dict[str | None, set[str]] = defaultdict(set)
+        for r in readings:
+            if self.sheet_slot(r.frame.event, r.frame.category):
+                counted[r.frame.category].add(r.frame.event)
+        out: list[Reading] = []
+        for r in readings:
+            f = r.frame
+            if self.sheet_slot(f.event, f.category) or f.category not in lex.known:
+                out.append(r)
+                continue
+            options = {
+                e
+                for c, events in counted.items()
+                if lex.compatible(c, f.category)
+                for e in events
+                if self.sheet_slot(e, f.category)
+            }
+            if len(options) > 1 or f.category not in lex.measures:
+                # for people, a bare count ("31,000 people were inside") is no toll: the
+                # claim must also say what happened to them
+                words = set(re.findall(r"[a-z]+", r.claim.content.text.lower()))
+                options = {e for e in options if _names_event(words, e, lex)}
+            if len(options) != 1:
+                out.append(r)
+                continue
+            (event,) = options
+            out.append(replace(r, frame=f.model_copy(update={"event": event})))
+        return out
 
     def sheet_slot(self, event: str, category: str | None) -> bool:
         """A slot worth a fact-sheet row and a numeric comparison: a counted event of the
@@ -239,6 +275,12 @@ class SlotComparer:
             f"“{b.frame.trigger.text}” ({b.party})"
         )
         return _relation(a, b, RelationType.CONFLICTS, "numeric", text, 0.9)
+
+
+def _names_event(words: set[str], event: str, lex: FrameLexicon) -> bool:
+    """Whether any of the words is a form of one of the event's lemmas ("detained": "detain")."""
+    lemmas = [w for w, e in lex.events.items() if e == event and " " not in w]
+    return any(word.startswith(lemma) for word in words for lemma in lemmas if len(lemma) >= 4)
 
 
 def _wholes(readings: Sequence[Reading]) -> list[Reading]:
@@ -345,7 +387,9 @@ def _relation(
     a: Reading, b: Reading, kind: RelationType, code: str, text: str, score: float
 ) -> Relation:
     x, y = sorted((a.claim.id, b.claim.id))
-    return Relation(a=x, b=y, type=kind, reason=Reason(code=code, text=text), score=score)
+    return Relation(
+        a=x, b=y, type=kind, reason=Reason(code=code, text=text), score=score, scorer="frames"
+    )
 
 
 def _slot_words(frame: Frame) -> str:

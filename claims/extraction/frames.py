@@ -127,8 +127,14 @@ class FrameReader:
         frames: list[Frame] = []
         for q in quantities:
             frame = self._counted(q, start, end)
-            if frame is not None:
-                frames.append(frame)
+            if frame is None:
+                continue
+            if frames and self._part_of_previous(q):
+                whole = frames[-1]  # "27 officers were hurt, four of them seriously"
+                frame = frame.model_copy(
+                    update={"event": whole.event, "category": whole.category, "side": whole.side}
+                )
+            frames.append(frame)
         frames.extend(self._zeros(toks, start, end))
         modality = self.modality(self.doc.text[start:end], toks)
         out: list[Frame] = []
@@ -156,7 +162,7 @@ class FrameReader:
     def _counted(self, q: Quantity, start: int, end: int) -> Frame | None:
         lex = self.lexicon
         number = self._starts.get(q.span.start) or self._token_at(q.span.start)
-        if number is None:
+        if number is None or _label_number(number) or _negated_number(number):
             return None
         nominal = self._nominal(number, q, end)
         noun = nominal or number
@@ -167,6 +173,8 @@ class FrameReader:
         if event is None:
             event = self._event_above(noun, start, end)
         if event is None:
+            if _some_of_the(number):
+                return None  # "tablets from one of the recalled batches": no count of anything
             event = q.predicate.lower() if q.predicate else "amount"
         if category is None and q.unit:
             category = lex.category(q.unit.lower()) or lex.category(_singular(q.unit.lower()))
@@ -184,6 +192,19 @@ class FrameReader:
             approximate=q.approximate,
             polarity=Polarity.ASSERTED,
             trigger=q.span,
+        )
+
+    def _part_of_previous(self, q: Quantity) -> bool:
+        """ "four of them", "13 of whom": a count of some of the things counted just before."""
+        number = self._starts.get(q.span.start) or self._token_at(q.span.start)
+        if number is None:
+            return False
+        return any(
+            g.lower_ in PARTITIVE_PRONOUNS
+            for c in number.children
+            if c.lower_ == "of"
+            for g in c.children
+            if g.dep_ == "pobj"
         )
 
     def _token_at(self, char: int) -> Token | None:
@@ -379,6 +400,34 @@ class FrameReader:
 _HUMAN_EVENTS = frozenset(
     {"killed", "wounded", "missing", "trapped", "rescued", "arrested", "escaped", "displaced"}
 )
+
+
+PARTITIVE_PRONOUNS = frozenset({"them", "whom", "those", "which"})
+
+
+def _some_of_the(number: Token) -> bool:
+    """ "one of the batches", "two of its plants": some members of a set named elsewhere."""
+    return any(
+        d.dep_ in {"det", "poss"}
+        for c in number.children
+        if c.lower_ == "of"
+        for g in c.children
+        if g.dep_ == "pobj"
+        for d in g.children
+    )
+
+
+def _label_number(number: Token) -> bool:
+    """ "gallery 4", "Route 9", "platform 2": a number after the noun it modifies names the
+    thing; a count comes before its noun ("4 galleries")."""
+    head = number.head
+    return number.dep_ == "nummod" and head.i < number.i and head.pos_ in {"NOUN", "PROPN"}
+
+
+def _negated_number(number: Token) -> bool:
+    """ "eleven died, not two": the corrected figure is what the speaker rejects, no count."""
+    doc = number.doc
+    return number.i > 0 and doc[number.i - 1].lower_ == "not" and number.dep_ in {"appos", "conj"}
 
 
 def _pronoun(tok: Token) -> bool:

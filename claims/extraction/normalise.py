@@ -258,6 +258,14 @@ def _quantity(
     )
 
 
+def _opening_number(tok: spacy.tokens.Token) -> bool:
+    """ "Eleven of our comrades died": a number word opening a sentence or a quote is often
+    tagged a proper noun; it is still a count."""
+    doc = tok.doc
+    opens = tok.is_sent_start or tok.i == 0 or doc[tok.i - 1].is_punct
+    return bool(tok.is_title and tok.lower_ in NUMBER_WORDS and opens)
+
+
 def _quantities(index: _DocIndex, start: int, end: int) -> list[Quantity]:
     """Numeric entities plus stray number tokens that no entity (e.g. DATE) has claimed."""
     doc = index.doc
@@ -271,7 +279,7 @@ def _quantities(index: _DocIndex, start: int, end: int) -> list[Quantity]:
     for tok in doc[lo:hi]:
         if tok.i in covered or not (start <= tok.idx and tok.idx + len(tok.text) <= end):
             continue
-        if (tok.like_num and tok.pos_ == "NUM") or tok.lower_ in VAGUE:
+        if (tok.like_num and (tok.pos_ == "NUM" or _opening_number(tok))) or tok.lower_ in VAGUE:
             if groups and groups[-1][1] == "" and groups[-1][0][-1].i == tok.i - 1:
                 groups[-1][0].append(tok)
             else:
