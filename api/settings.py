@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     spacy_model: str = DEFAULT_SPACY_MODEL
     # torch intra-op threads; None keeps torch's default. 1 is best when processes share cores.
     embedding_threads: int | None = Field(default=None, ge=1)
+    # "model": the trained NLI model reviews the rules' conflicts and proposes its own (default);
+    # "rules": frames and wording rules only (no model load, lower latency).
+    relation_scorer: Literal["model", "rules"] = "model"
 
     @field_validator("api_keys", mode="before")
     @classmethod

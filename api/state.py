@@ -20,6 +20,7 @@ from api.settings import Settings
 from claims.comparison.compare import Comparer
 from claims.comparison.embed import Embedder, SentenceTransformerEmbedder
 from claims.comparison.incidents import DocumentGrouper, Profile
+from claims.comparison.learned import LearnedScorer
 from claims.comparison.relate import RuleRelationScorer
 from claims.errors import ClaimsError
 from claims.extraction.extract import Extractor
@@ -97,7 +98,10 @@ class AppState:
         nlp_lock = threading.RLock()
         self.serial_extractor = SerialExtractor(self.extractor, nlp_lock)
         scorer = RuleRelationScorer(spacy_model=self.settings.spacy_model)
-        comparer = Comparer(extractor=self.extractor, embedder=self.embedder, scorer=scorer)
+        learned = LearnedScorer() if self.settings.relation_scorer == "model" else None
+        comparer = Comparer(
+            extractor=self.extractor, embedder=self.embedder, scorer=scorer, learned=learned
+        )
         self.comparer = SerialComparer(comparer, nlp_lock)
 
     def load_models(self) -> None:

@@ -15,10 +15,12 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.table import Table
 
 from claims.errors import ClaimsError
 
 if TYPE_CHECKING:
+    from claims.comparison.nli import NliClassifier
     from claims.evaluation.attribution import GoldArticle
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -29,6 +31,10 @@ os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 app = typer.Typer(help="Attributed claims from news reports.", no_args_is_help=True)
 eval_app = typer.Typer(help="Measure quality on annotated corpora.", no_args_is_help=True)
 app.add_typer(eval_app, name="eval")
+train_app = typer.Typer(
+    help="Rebuild a shipped model from its licensed data.", no_args_is_help=True
+)
+app.add_typer(train_app, name="train")
 err = Console(stderr=True)
 T = TypeVar("T")
 
@@ -87,10 +93,22 @@ class CompareFormat(StrEnum):
     markdown = "markdown"
 
 
+class RelationScorerChoice(StrEnum):
+    model = "model"
+    rules = "rules"
+
+
 @app.command()
 def compare(
     input: Annotated[str, typer.Argument(help="JSONL: one {id, text, ...} per line; - is stdin.")],
     format: Annotated[CompareFormat, typer.Option("--format", "-f")] = CompareFormat.json,
+    scorer: Annotated[
+        RelationScorerChoice,
+        typer.Option(
+            help="model: the trained NLI model reviews the rules' conflicts and proposes its "
+            "own; rules: frames and wording rules only. Each relation names its scorer."
+        ),
+    ] = RelationScorerChoice.model,
 ) -> None:
     """Group reports into incidents; relate their claims (corroborate / conflict) with reasons."""
     from rich.progress import Progress
@@ -104,7 +122,7 @@ def compare(
     except ClaimsError as exc:
         err.print(f"[red]error[/red] {exc.code}: {escape(str(exc))}", highlight=False)
         raise typer.Exit(code=2) from exc
-    comparer = Comparer()
+    comparer = Comparer(learned=None) if scorer is RelationScorerChoice.rules else Comparer()
     with Progress(console=err, transient=True, disable=len(documents) < 20) as bar:
         tasks: dict[str, Any] = {}
 
@@ -285,13 +303,17 @@ def eval_cases(
         bool, typer.Option("--verbose", "-v", help="List missed and false conflicts per case.")
     ] = False,
     json_out: Annotated[Path | None, typer.Option("--json", help="Also write scores here.")] = None,
+    scorer: Annotated[
+        RelationScorerChoice,
+        typer.Option(help="model (default, as `claims compare`) or rules: frames and rules only."),
+    ] = RelationScorerChoice.model,
 ) -> None:
     """Multi-outlet cases against a fact-checker's gold: incidents (B³), conflicts (recall,
     precision, reasons), corroborations, neutral traps, wire copies, first reports."""
     from claims.comparison.compare import Comparer
     from claims.evaluation.cases import evaluate_cases, render, summarise
 
-    comparer = Comparer()
+    comparer = Comparer() if scorer is RelationScorerChoice.model else Comparer(learned=None)
     started = time.perf_counter()
     try:
         scores = evaluate_cases(directory, lambda docs: comparer.run(docs).model_dump(mode="json"))
@@ -308,6 +330,11 @@ def eval_cases(
         )
 
 
+class ConflictScorer(StrEnum):
+    rules = "rules"
+    nli = "nli"
+
+
 @eval_app.command("conflicts")
 def eval_conflicts(
     emergent: Annotated[Path, typer.Argument(help="Emergent CSV (or its folder).")],
@@ -316,68 +343,254 @@ def eval_conflicts(
     ] = None,
     climate_fever: Annotated[
         Path | None,
-        typer.Option(
-            help="Also run the rules on Climate-FEVER (DISPUTED claims, REFUTES evidence)."
-        ),
+        typer.Option(help="Also score Climate-FEVER (DISPUTED claims, REFUTES evidence)."),
     ] = None,
     tune: Annotated[
         bool, typer.Option(help="Re-tune the rule knobs on the dev half before scoring.")
     ] = False,
     json_out: Annotated[Path | None, typer.Option("--json", help="Also write scores here.")] = None,
+    scorer: Annotated[
+        ConflictScorer,
+        typer.Option(
+            help="rules: the cue rules; nli: the trained NLI model reads every pair (FNC-1 pairs "
+            "whose headline is in Emergent are then left out)."
+        ),
+    ] = ConflictScorer.rules,
+    weights: Annotated[
+        Path | None,
+        typer.Option(help="NLI weights folder for --scorer nli (default: the shipped ones)."),
+    ] = None,
 ) -> None:
     """Flag Emergent claims whose coverage conflicts (for and against); optionally FNC-1 and
     Climate-FEVER."""
-    from rich.table import Table
+    console = Console(width=140)
+    if scorer is ConflictScorer.nli:
+        if tune:
+            err.print("[red]error[/red] --tune applies to the rules only; the model is not tuned")
+            raise typer.Exit(code=2)
+        report = _conflicts_model(console, emergent, fnc1, climate_fever, _nli_classifier(weights))
+    else:
+        report = _conflicts_rules(console, emergent, fnc1, climate_fever, tune)
+    if json_out is not None:
+        _write_json(json_out, report)
 
-    from claims.evaluation.conflicts_run import run_emergent, run_fnc
+
+_SPLITS = ("dev", "held_out", "all")
+_MODEL_SPLITS = ("dev", "held_out (dev data)", "all (dev data)")
+"""Split labels for the model: both Emergent halves have been looked at, neither is held out."""
+
+
+def _conflicts_rules(
+    console: Console, emergent: Path, fnc1: Path | None, climate_fever: Path | None, tune: bool
+) -> dict[str, Any]:
+    from claims.evaluation.conflicts_run import run_climate_fever, run_emergent, run_fnc
 
     report: dict[str, Any] = {"emergent": run_emergent(emergent, tune=tune)}
-    console = Console(width=140)
-    table = Table(title="Emergent: claims whose coverage conflicts")
+    _emergent_table(console, report["emergent"], "Emergent: claims whose coverage conflicts")
+    if fnc1 is not None:
+        report["fnc1"] = run_fnc(fnc1, tune=tune)
+        console.print(_fnc_table(report["fnc1"], "FNC-1 stance", _SPLITS))
+    if climate_fever is not None:
+        report["climate_fever"] = run_climate_fever(climate_fever)
+        console.print(
+            _climate_table(report["climate_fever"], "Climate-FEVER (rules untuned for it)")
+        )
+    return report
+
+
+def _conflicts_model(
+    console: Console,
+    emergent: Path,
+    fnc1: Path | None,
+    climate_fever: Path | None,
+    classifier: NliClassifier,
+) -> dict[str, Any]:
+    """The same corpora and tables with the NLI model reading every pair (`run_*_nli`)."""
+    from claims.evaluation.conflicts_run import run_climate_fever_nli, run_emergent_nli, run_fnc_nli
+
+    report: dict[str, Any] = {"emergent": run_emergent_nli(emergent, classifier)}
+    block = report["emergent"]
+    _emergent_table(
+        console,
+        block,
+        "Emergent: claims whose coverage conflicts (model)",
+        _MODEL_SPLITS,
+        f"; both halves are development data; {block['pairs_per_second']} pairs/s",
+    )
+    if fnc1 is not None:
+        report["fnc1"] = run_fnc_nli(fnc1, emergent, classifier)
+        _fnc_model_tables(console, report["fnc1"])
+    if climate_fever is not None:
+        report["climate_fever"] = run_climate_fever_nli(climate_fever, classifier)
+        _climate_model_table(console, report["climate_fever"])
+    return report
+
+
+def _fnc_model_tables(console: Console, block: dict[str, Any]) -> None:
+    """The model's FNC-1 table, then the rules' on the same pairs (the fair comparison)."""
+    table = _fnc_table(block, "FNC-1 stance (model for related pairs)", _SPLITS)
+    table.caption = (
+        f"{block['n_pairs_kept']} of {block['n_pairs_before_filter']} pairs kept "
+        f"({block['n_pairs_removed_emergent_headline']} have a headline in Emergent); "
+        f"related/unrelated by the rules' cosine/overlap; the model read "
+        f"{block['model_pairs']} distinct related pairs, {block['pairs_per_second']} pairs/s"
+    )
+    console.print(table)
+    console.print(
+        _fnc_table(block["rules_same_pairs"], "FNC-1 stance (rules, same pairs)", _SPLITS)
+    )
+
+
+def _climate_model_table(console: Console, block: dict[str, Any]) -> None:
+    table = _climate_table(block, "Climate-FEVER (model, untuned for it)")
+    table.add_row(
+        "evidence 3-way (macro)", str(block["stance"]["n_headlines"]), "—", "—",
+        f"{block['stance']['macro_f1']:.3f}",
+    )  # fmt: skip
+    table.caption = f"{block['pairs_per_second']} pairs/s"
+    console.print(table)
+
+
+def _emergent_table(
+    console: Console,
+    report: dict[str, Any],
+    title: str,
+    labels: Sequence[str] = _SPLITS,
+    caption_extra: str = "",
+) -> None:
+    table = Table(title=title)
     for column in ("split", "claims", "P", "R", "F1", "F1 95% CI", "stance macro-F1"):
         table.add_column(column, justify="right" if column != "split" else "left")
-    for split in ("dev", "held_out", "all"):
-        block = report["emergent"][split]
+    for split, label in zip(_SPLITS, labels, strict=True):
+        block = report[split]
         flags = block["conflicting"]
         low, high = block["f1_ci95"]
         table.add_row(
-            split, str(flags["n_items"]), f"{flags['precision']:.3f}", f"{flags['recall']:.3f}",
+            label, str(flags["n_items"]), f"{flags['precision']:.3f}", f"{flags['recall']:.3f}",
             f"{flags['f1']:.3f}", f"{low:.2f}–{high:.2f}", f"{block['stance']['macro_f1']:.3f}",
         )  # fmt: skip
-    table.caption = "CI: bootstrap over claims (2,000 resamples, seeded)"
+    table.caption = "CI: bootstrap over claims (2,000 resamples, seeded)" + caption_extra
     console.print(table)
-    if fnc1 is not None:
-        report["fnc1"] = run_fnc(fnc1, tune=tune)
-        table = Table(title="FNC-1 stance")
-        for column in ("split", "pairs", "disagree F1", "macro-F1", "accuracy"):
-            table.add_column(column, justify="right" if column != "split" else "left")
-        for split in ("dev", "held_out", "all"):
-            b = report["fnc1"][split]
-            table.add_row(
-                split, str(b["n_pairs"]), f"{b['disagree_f1']:.3f}", f"{b['macro_f1']:.3f}",
-                f"{b['accuracy']:.3f}",
-            )  # fmt: skip
-        console.print(table)
-    if climate_fever is not None:
-        from claims.evaluation.conflicts_run import run_climate_fever
 
-        block = report["climate_fever"] = run_climate_fever(climate_fever)
-        flags, refutes = block["conflicting"], block["stance"]["per_class"]["against"]
-        low, high = block["f1_ci95"]
-        table = Table(title="Climate-FEVER (rules untuned for it)")
-        for column in ("what", "items", "P", "R", "F1"):
-            table.add_column(column, justify="left" if column == "what" else "right")
+
+def _fnc_table(report: dict[str, Any], title: str, labels: Sequence[str]) -> Table:
+    table = Table(title=title)
+    for column in ("split", "pairs", "disagree F1", "macro-F1", "accuracy"):
+        table.add_column(column, justify="right" if column != "split" else "left")
+    for split, label in zip(_SPLITS, labels, strict=True):
+        b = report[split]
         table.add_row(
-            "claims DISPUTED", str(flags["n_items"]), f"{flags['precision']:.3f}",
-            f"{flags['recall']:.3f}", f"{flags['f1']:.3f} ({low:.2f}–{high:.2f})",
+            label, str(b["n_pairs"]), f"{b['disagree_f1']:.3f}", f"{b['macro_f1']:.3f}",
+            f"{b['accuracy']:.3f}",
         )  # fmt: skip
-        table.add_row(
-            "evidence REFUTES", str(block["stance"]["n_headlines"]), f"{refutes['precision']:.3f}",
-            f"{refutes['recall']:.3f}", f"{refutes['f1']:.3f}",
-        )  # fmt: skip
-        console.print(table)
+    return table
+
+
+def _climate_table(block: dict[str, Any], title: str) -> Table:
+    flags, refutes = block["conflicting"], block["stance"]["per_class"]["against"]
+    low, high = block["f1_ci95"]
+    table = Table(title=title)
+    for column in ("what", "items", "P", "R", "F1"):
+        table.add_column(column, justify="left" if column == "what" else "right")
+    table.add_row(
+        "claims DISPUTED", str(flags["n_items"]), f"{flags['precision']:.3f}",
+        f"{flags['recall']:.3f}", f"{flags['f1']:.3f} ({low:.2f}–{high:.2f})",
+    )  # fmt: skip
+    table.add_row(
+        "evidence REFUTES", str(block["stance"]["n_headlines"]), f"{refutes['precision']:.3f}",
+        f"{refutes['recall']:.3f}", f"{refutes['f1']:.3f}",
+    )  # fmt: skip
+    return table
+
+
+def _nli_classifier(weights: Path | None, threads: int | None = None) -> NliClassifier:
+    """The NLI model, loaded now so that missing weights fail before any corpus is read."""
+    from claims.comparison.nli import NliClassifier
+
+    classifier = NliClassifier(weights, threads=threads)
+    try:
+        return classifier.warm_up()
+    except ClaimsError as exc:
+        err.print(f"[red]error[/red] {exc.code}: {escape(str(exc))}", highlight=False)
+        raise typer.Exit(code=2) from exc
+
+
+def _nli_dev_report(
+    data: Path, classifier: NliClassifier, limit: int | None = None
+) -> dict[str, Any]:
+    """`run_nli_dev`, printed as the per-source table; bad data is a one-line error, exit 2."""
+    from claims.evaluation.nli import render_nli_dev, run_nli_dev
+
+    try:
+        report = run_nli_dev(data, classifier, limit)
+    except ClaimsError as exc:
+        err.print(f"[red]error[/red] {exc.code}: {escape(str(exc))}", highlight=False)
+        raise typer.Exit(code=2) from exc
+    title = "NLI dev split" + (f" (sample of {limit})" if limit is not None else "")
+    render_nli_dev(report, Console(width=140), title)
+    return report
+
+
+@eval_app.command("nli")
+def eval_nli(
+    data: Annotated[Path, typer.Argument(help="NLI pairs: a pairs.jsonl or its folder.")],
+    weights: Annotated[
+        Path | None, typer.Option(help="Weights folder (default: the shipped ones).")
+    ] = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Also write scores here.")] = None,
+    limit: Annotated[
+        int | None, typer.Option(min=1, help="Score a seeded sample of this many dev pairs.")
+    ] = None,
+) -> None:
+    """Accuracy and macro-F1 of the NLI model on the dev split, per source, and pairs/s."""
+    from claims.comparison.nli import NliClassifier
+
+    # Not warmed here: `run_nli_dev` times the load apart, and a missing folder is a ClaimsError.
+    report = _nli_dev_report(data, NliClassifier(weights), limit)
     if json_out is not None:
         _write_json(json_out, report)
+
+
+@train_app.command("nli")
+def train_nli(
+    data: Annotated[Path, typer.Argument(help="NLI pairs: a pairs.jsonl or its folder.")],
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Where the adapters go (default: the package's claims/data/nli)."),
+    ] = None,
+    epochs: Annotated[
+        float | None, typer.Option(help="Passes over the training split (default 1).")
+    ] = None,
+    max_pairs: Annotated[
+        int | None, typer.Option(min=1, help="Train on a seeded sample of this many pairs.")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Order and initial weights.")] = None,
+    threads: Annotated[int | None, typer.Option(min=1, help="Torch CPU threads.")] = None,
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Also write the record and dev scores here.")
+    ] = None,
+) -> None:
+    """Train the NLI adapters and head on the `train` split, then score the `dev` split."""
+    from claims.comparison.nli import NliClassifier, bundled_weights_dir
+    from claims.training.nli import TrainSettings, train
+
+    recipe = TrainSettings()  # the recipe's own defaults, for every option not given
+    settings = TrainSettings(
+        seed=recipe.seed if seed is None else seed,
+        epochs=recipe.epochs if epochs is None else epochs,
+        max_pairs=max_pairs,
+        threads=threads,
+    )
+    target = out or bundled_weights_dir()
+    try:
+        record = train(data, target, settings)
+    except ClaimsError as exc:
+        err.print(f"[red]error[/red] {exc.code}: {escape(str(exc))}", highlight=False)
+        raise typer.Exit(code=2) from exc
+    err.print(f"saved {target} ({record['seconds']} s); scoring the dev split", highlight=False)
+    report = _nli_dev_report(data, NliClassifier(target, threads=threads))
+    if json_out is not None:
+        _write_json(json_out, {"training": record, "dev": report})
 
 
 @eval_app.command("matching")
@@ -387,8 +600,6 @@ def eval_matching(
     json_out: Annotated[Path | None, typer.Option("--json", help="Also write scores here.")] = None,
 ) -> None:
     """Rank the verified claims for each tweet by embedding cosine, against a TF-IDF baseline."""
-    from rich.table import Table
-
     from claims.comparison.embed import SentenceTransformerEmbedder
     from claims.evaluation.matching import KS, evaluate, load_checkthat, tfidf_vectors
 

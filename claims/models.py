@@ -160,6 +160,9 @@ class Relation(_Frozen):
     type: RelationType
     reason: Reason
     score: float = Field(ge=0.0, le=1.0)
+    # Who found it: "frames" (claim frames), "rules" (wording rules), "similarity" (a cue plus
+    # closeness of meaning), "model" (the trained NLI model); "<x>+model" when the model confirmed.
+    scorer: str = "rules"
 
 
 class IncidentStatus(StrEnum):

@@ -22,6 +22,7 @@ from claims.comparison.cluster import average_linkage, knn_edges_dense
 from claims.comparison.embed import Embedder, SentenceTransformerEmbedder
 from claims.comparison.facts import Reading, SlotComparer
 from claims.comparison.incidents import DocumentGrouper, Profile, primary_incident
+from claims.comparison.learned import SIMILARITY, LearnedScorer
 from claims.comparison.parties import PartyResolver
 from claims.comparison.relate import RelationScorer, RuleRelationScorer
 from claims.extraction.extract import Extractor
@@ -89,6 +90,8 @@ class Comparer:
     scorer: RelationScorer = field(default_factory=RuleRelationScorer)
     settings: CompareSettings = field(default_factory=CompareSettings)
     slots: SlotComparer = field(default_factory=SlotComparer)
+    # The trained NLI model reviewing the rules' conflicts and proposing its own; None = rules only.
+    learned: LearnedScorer | None = field(default_factory=LearnedScorer)
 
     def warm_up(self) -> None:
         self.extractor.warm_up()
@@ -96,6 +99,8 @@ class Comparer:
         warm = getattr(self.scorer, "warm_up", None)
         if callable(warm):
             warm()
+        if self.learned is not None:
+            self.learned.warm_up()
 
     def run(self, documents: Sequence[Document], progress: Progress | None = None) -> Comparison:
         self.warm_up()
@@ -249,7 +254,10 @@ class Comparer:
         for readings_group in slots.groups:
             group = list({r.claim.id: r.claim for r in readings_group}.values())
             groups.append(group)
-        relations = _one_voice(_merge(_no_agreement_in_dispute(relations, sources)), sources, by_id)
+        relations = _merge(relations)
+        if self.learned is not None:
+            relations = self.learned.review(relations, by_id, self._candidates(claims, sources))
+        relations = _one_voice(_no_agreement_in_dispute(relations, sources), sources, by_id)
         facts: list[FactGroup] = []
         seen_groups: set[tuple[str, ...]] = set()
         for group in groups:
@@ -271,7 +279,10 @@ class Comparer:
                     status=_status(rels, independent),
                 )
             )
-        status = _incident_status([f.status for f in facts])
+        # the incident's own relations count too: a conflict between claims of two facts
+        # ("no civilians died" / "seven villagers were killed") still makes it disputed
+        overall = _status(relations, len(set(sources.values())))
+        status = _incident_status([*(f.status for f in facts), overall])
         published = [d.published_at.date() for d in members if d.published_at is not None]
         times = [t.value for c in claims for t in c.times if t.value is not None]
         if published:  # background dates ("since the ceasefire in March") are not the incident's
@@ -400,6 +411,26 @@ class Comparer:
                     f"(“{_shorten(b.content.text, 70)}”) say the same"
                 )
                 out.append(_pair_relation(a, b, RelationType.CORROBORATES, "same_fact", text, sim))
+        return out
+
+    def _candidates(
+        self, claims: Sequence[Claim], sources: Mapping[str, str]
+    ) -> list[tuple[Claim, Claim]]:
+        """Pairs the model may find a conflict between: each assertion with the closest
+        assertions of `propose_top` other sources, at cosine ≥ `propose_similarity`."""
+        assert self.learned is not None
+        s = self.learned.settings
+        pool = [c for c in claims if _assertion(c)]
+        if len(pool) < 2:
+            return []
+        vectors = self.embedder.embed([c.content.text for c in pool])
+        sims = vectors @ vectors.T
+        out: list[tuple[Claim, Claim]] = []
+        for i, a in enumerate(pool):
+            near = _nearest_sources(
+                sims[i], range(len(pool)), pool, sources, a, s.propose_similarity, s.propose_top
+            )
+            out.extend((a, pool[j]) for _, j in near)
         return out
 
     def dispute_kind(self, claim: Claim) -> str | None:
@@ -542,6 +573,7 @@ def _pair_relation(
         type=kind,
         reason=Reason(code=code, text=text),
         score=round(min(1.0, max(0.0, sim)), 3),
+        scorer=SIMILARITY,
     )
 
 

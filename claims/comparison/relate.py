@@ -1,10 +1,10 @@
 """The relate stage: two claims about the same fact in, `corroborates` / `conflicts` out.
 
-No natural-language-inference model installs offline (DESIGN.md §6), so conflict detection is a
-structured comparison of what the extractor already normalised (quantities, times, places, stance)
-plus a small parse of the two contents (predicate, negation, who-did-what-to-whom). The scorer sits
-behind the `RelationScorer` protocol so that a trained NLI model can replace or back up the rules
-later without touching callers.
+These are the wording rules: a structured comparison of what the extractor already normalised
+(quantities, times, places, stance) plus a small parse of the two contents (predicate, negation,
+who-did-what-to-whom). The scorer sits behind the `RelationScorer` protocol; the trained NLI model
+(`claims.comparison.learned.LearnedScorer`) implements it too and, inside the `Comparer`,
+reviews what these rules and the claim frames find.
 
 The caller decides *which* claims are about the same fact (grouping by incident and embedding);
 a scorer only decides *how* two such claims relate, and may say "undecidable" (None). Every rule

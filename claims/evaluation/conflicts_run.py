@@ -34,6 +34,13 @@ Each distinct headline and body lead is embedded once (23,684 pairs share 904 bo
 
 Tuning protocol: thresholds are chosen on the development half of `split_items` (by claim id for
 Emergent, by body id for FNC-1) and reported on both halves; see `main()`.
+
+*The model in place of the rules* (``run_*_nli``, ``claims eval conflicts --scorer nli``): the NLI
+cross-encoder reads each (headline or evidence, claim) pair and its argmax label becomes the
+stance (`claims.evaluation.nli`); nothing is fitted to these corpora. FNC-1 keeps the rules'
+related/unrelated decision (cosine and overlap, default `FncSettings`) and the model decides
+agree/disagree/discuss among the related pairs; pairs whose headline is also in Emergent are
+removed, and the rules are scored on the same remaining pairs beside the model.
 """
 
 from __future__ import annotations
@@ -46,7 +53,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from spacy.language import Language
@@ -75,9 +82,21 @@ from claims.evaluation.conflicts import (
     score_fnc1,
     split_items,
 )
+from claims.evaluation.nli import (
+    conflict_flags,
+    emergent_headlines,
+    emergent_pairs,
+    emergent_stances,
+    fnc_stances,
+    predict_unique,
+    without_headlines,
+)
 from claims.extraction.extract import Extractor
 from claims.extraction.nlp import load_spacy
 from claims.models import Claim, Document, RelationType, Stance
+
+if TYPE_CHECKING:
+    from claims.comparison.nli import NliClassifier
 
 # Conflict codes of the scorer that are trusted between a headline and the reference claim. The
 # place/time rules need resolved values that headlines rarely carry, and a short headline's
@@ -791,6 +810,139 @@ def run_fnc(directory: Path, tune: bool = True) -> dict[str, Any]:
             )
         }
     out["seconds"] = round(time.perf_counter() - started, 1)
+    return out
+
+
+# --------------------------------------------------------------------------------------------------
+# The NLI model in place of the rules
+
+MODEL_HALVES = (
+    "development data: both halves were looked at while building the model path; neither is held "
+    "out"
+)
+"""How the Emergent halves are labelled for the model (``split_items`` names them dev/held_out)."""
+
+
+def _model_prediction(claims: Sequence[EmergentClaim], labels: Sequence[str]) -> EmergentPrediction:
+    """Model labels (aligned with `emergent_pairs`) as the prediction the rule scorers read."""
+    stances = emergent_stances(claims, labels)
+    return EmergentPrediction(
+        flags=conflict_flags(stances),
+        stances={
+            claim: {article: HeadlineStance(s, "model") for article, s in per.items()}
+            for claim, per in stances.items()
+        },
+    )
+
+
+def _timing(n_pairs: int, seconds: float, started: float) -> dict[str, Any]:
+    return {
+        "model_pairs": n_pairs,
+        "predict_seconds": round(seconds, 1),
+        "pairs_per_second": round(n_pairs / seconds, 1) if seconds > 0 else None,
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+
+
+def _predict_claims(
+    claims: Sequence[EmergentClaim], classifier: NliClassifier
+) -> tuple[EmergentPrediction, int, float]:
+    """One batched `predict` over every (headline, claim) pair; the distinct pairs and seconds.
+    The claim is `reference_text`, as the rules read it."""
+    classifier.warm_up()
+    pairs = emergent_pairs(claims, reference_text)
+    labels, seconds = predict_unique(classifier, pairs)
+    return _model_prediction(claims, labels), len(set(pairs)), seconds
+
+
+def run_emergent_nli(path: Path, classifier: NliClassifier) -> dict[str, Any]:
+    """`run_emergent` with the model's stances: the same blocks (dev, held_out, all)."""
+    started = time.perf_counter()
+    claims = load_emergent(path)
+    prediction, n_pairs, seconds = _predict_claims(claims, classifier)
+    dev, held_out = split_items(claims, key=lambda c: c.claim_id)
+    out: dict[str, Any] = {
+        "scorer": "nli",
+        "weights": str(classifier.weights_dir),
+        "halves": MODEL_HALVES,
+    }
+    for name, part in (("dev", dev), ("held_out", held_out), ("all", claims)):
+        out[name] = _emergent_block(part, prediction)
+    out.update(_timing(n_pairs, seconds, started))
+    return out
+
+
+def run_climate_fever_nli(path: Path, classifier: NliClassifier) -> dict[str, Any]:
+    """`run_climate_fever` with the model (premise = evidence, hypothesis = claim, as in
+    training): DISPUTED = at least one evidence predicted SUPPORTS and one REFUTES, the rule
+    `run_climate_fever` applies (``predict_emergent``'s default ``min_for = min_against = 1``)."""
+    started = time.perf_counter()
+    claims = load_climate_fever(path)
+    prediction, n_pairs, seconds = _predict_claims(claims, classifier)
+    block = _emergent_block(claims, prediction)
+    block.update(scorer="nli", weights=str(classifier.weights_dir))
+    block.update(_timing(n_pairs, seconds, started))
+    return block
+
+
+def _fnc_block(pairs: Sequence[FncPair], predicted: Mapping[int, str]) -> dict[str, Any]:
+    """The figures `run_fnc` reports per split; `predicted` is keyed by ``id(pair)``."""
+    d = score_fnc1([p.stance for p in pairs], [predicted[id(p)] for p in pairs]).to_dict()
+    keys = ("n_pairs", "macro_f1", "disagree_f1", "accuracy", "relative_fnc_score", "per_class")
+    return {k: d[k] for k in keys}
+
+
+def _fnc_model_stances(
+    pairs: Sequence[FncPair], related: Sequence[bool], lead: int, classifier: NliClassifier
+) -> tuple[list[str], int, float]:
+    """Four-way stances: the model reads (body lead, headline) of the related pairs only."""
+    classifier.warm_up()
+    model_pairs = [
+        (body_lead(p.body_text, lead), p.headline) for p, r in zip(pairs, related, strict=True) if r
+    ]
+    labels, seconds = predict_unique(classifier, model_pairs)
+    return fnc_stances(related, labels), len(set(model_pairs)), seconds
+
+
+def run_fnc_nli(
+    directory: Path,
+    emergent: Path,
+    classifier: NliClassifier,
+    settings: FncSettings | None = None,
+) -> dict[str, Any]:
+    """FNC-1 with the model deciding the stance of the related pairs (module docstring).
+
+    The halves are `run_fnc`'s (split by body id over all pairs, then filtered), so a body sits
+    on the same side in both reports; ``rules_same_pairs`` scores the rules (default settings)
+    on exactly the pairs the model is scored on."""
+    from claims.comparison.embed import SentenceTransformerEmbedder
+
+    started = time.perf_counter()
+    settings = settings or FncSettings()
+    pairs = load_fnc1(directory)
+    kept = without_headlines(pairs, emergent_headlines(load_emergent(emergent)))
+    features = fnc_features(kept, SentenceTransformerEmbedder(), settings, nlp=load_spacy())
+    rules = apply_fnc_rules(features, settings)
+    related = [y != "unrelated" for y in rules]
+    model, n_model, seconds = _fnc_model_stances(kept, related, settings.lead_sentences, classifier)
+    by_model = {id(p): y for p, y in zip(kept, model, strict=True)}
+    by_rules = {id(p): y for p, y in zip(kept, rules, strict=True)}
+    out: dict[str, Any] = {
+        "scorer": "nli",
+        "weights": str(classifier.weights_dir),
+        "settings": asdict(settings),
+        "n_pairs_before_filter": len(pairs),
+        "n_pairs_removed_emergent_headline": len(pairs) - len(kept),
+        "n_pairs_kept": len(kept),
+        "n_predicted_related": sum(related),
+        "rules_same_pairs": {},
+    }
+    dev, held_out = split_items(pairs, key=lambda p: str(p.body_id))
+    for name, part in (("dev", dev), ("held_out", held_out), ("all", pairs)):
+        scored = [p for p in part if id(p) in by_model]
+        out[name] = _fnc_block(scored, by_model)
+        out["rules_same_pairs"][name] = _fnc_block(scored, by_rules)
+    out.update(_timing(n_model, seconds, started))
     return out
 
 

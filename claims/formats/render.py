@@ -73,11 +73,11 @@ def _incident(incident: Incident, outlets: dict[str, str | None]) -> list[str]:
     agreements = [r for r in incident.relations if r.type is RelationType.CORROBORATES]
     if conflicts:
         out.append("### Conflicts")
-        out.extend(f"- `{r.reason.code}`: {r.reason.text}" for r in conflicts)
+        out.extend(f"- `{r.reason.code}` ({r.scorer}): {r.reason.text}" for r in conflicts)
         out.append("")
     if agreements:
         out.append("### Corroborations")
-        out.extend(f"- `{r.reason.code}`: {r.reason.text}" for r in agreements)
+        out.extend(f"- `{r.reason.code}` ({r.scorer}): {r.reason.text}" for r in agreements)
         out.append("")
     if incident.provenance:
         out.append("### Provenance")
