@@ -85,3 +85,20 @@ def test_frames_a_part_named_by_pronoun_is_of_the_same_slot(extractor: Extractor
 def test_frames_one_of_the_things_is_no_count_of_them(extractor: Extractor) -> None:
     text = "The owner said a pump taken from one of the flooded sheds was found on Friday."
     assert frames_of(extractor, text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Officials said the leaking well loses about 400 barrels a day.",
+        "The charity said the camp takes in 300 families per week.",
+        "The mayor said 11 people had died in the old town alone.",
+    ],
+)
+def test_frames_a_rate_or_a_part_is_no_total(extractor: Extractor, text: str) -> None:
+    assert frames_of(extractor, text) == []
+
+
+def test_frames_a_day_after_is_a_time_not_a_rate(extractor: Extractor) -> None:
+    text = "Rescuers said 12 people died a day after the storm."
+    assert ("killed", "people", 12.0, 12.0) in slots(frames_of(extractor, text))

@@ -164,6 +164,8 @@ class FrameReader:
         number = self._starts.get(q.span.start) or self._token_at(q.span.start)
         if number is None or _label_number(number) or _negated_number(number):
             return None
+        if _rate(number, q.span.end) or _only_part(number):
+            return None
         nominal = self._nominal(number, q, end)
         noun = nominal or number
         category = self._category(noun)
@@ -414,6 +416,37 @@ def _some_of_the(number: Token) -> bool:
         for g in c.children
         if g.dep_ == "pobj"
         for d in g.children
+    )
+
+
+RATE_PERIODS = frozenset({"day", "week", "month", "year", "hour", "night"})
+
+
+def _rate(number: Token, end: int) -> bool:
+    """ "thousands of barrels a day", "300 barrels per day": a rate, never a total of the event."""
+    doc = number.doc
+    for t in doc[number.i + 1 : number.i + 8]:
+        if t.idx >= end + 16 or t.is_punct:
+            break
+        after = doc[t.i + 1].lower_ if t.i + 1 < len(doc) else ""
+        if after in {"after", "before", "later", "earlier", "ago", "of", "when"}:
+            continue  # "a day after the storm": a time, not a rate
+        if t.lemma_.lower() in RATE_PERIODS and t.i > 0 and doc[t.i - 1].lower_ in {"a", "per"}:
+            return True
+        if (
+            t.lower_ in {"each", "every"}
+            and t.i + 1 < len(doc)
+            and (doc[t.i + 1].lemma_.lower() in RATE_PERIODS)
+        ):
+            return True
+    return False
+
+
+def _only_part(number: Token) -> bool:
+    """ "11 people died in his district alone": the count of one part, not of the event."""
+    return any(
+        t.lower_ == "alone" and t.dep_ == "advmod" and t.head.pos_ in {"NOUN", "PROPN"}
+        for t in number.sent
     )
 
 
