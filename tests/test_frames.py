@@ -102,3 +102,12 @@ def test_frames_a_rate_or_a_part_is_no_total(extractor: Extractor, text: str) ->
 def test_frames_a_day_after_is_a_time_not_a_rate(extractor: Extractor) -> None:
     text = "Rescuers said 12 people died a day after the storm."
     assert ("killed", "people", 12.0, 12.0) in slots(frames_of(extractor, text))
+
+
+def test_frames_lexicon_reads_a_hedge_off_the_text() -> None:
+    from claims.extraction.frames import load_frame_lexicon
+
+    lex = load_frame_lexicon()
+    assert lex.hedged("the agency could not confirm that the letters arrived")
+    assert lex.hedged("officials say the dam may have been opened early")
+    assert not lex.hedged("the agency sent letters to every village")

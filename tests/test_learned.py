@@ -175,3 +175,12 @@ def test_missing_weights_give_a_coded_error(tmp_path: Path) -> None:
 
     with pytest.raises(ModelNotAvailableError, match="claims train nli"):
         NliClassifier(tmp_path).warm_up()
+
+
+def test_a_hedge_without_figures_is_no_assertion_to_dispute() -> None:
+    from claims.comparison.compare import _assertion
+
+    hedge = claim("h", "it could not say whether the letters had reached every farm", "the agency")
+    plain = claim("p", "the letters reached every farm on Monday", "the agency")
+    assert not _assertion(hedge)  # no frame carries its modality: the text does
+    assert _assertion(plain)

@@ -68,6 +68,11 @@ class FrameLexicon:
         pair = {a, b}
         return self.generic in pair and pair <= self.civilian
 
+    def hedged(self, text: str) -> bool:
+        """ "could not confirm", "may have", "too early to say": said without commitment."""
+        low = " " + " ".join(text.lower().replace("n't", " not").split()) + " "
+        return any(f" {h} " in low for h in self.hedges)
+
     def same_event(self, a: str, b: str, category: str | None) -> bool:
         """Two frames' events describe one fact: equal, or equivalent for a measured thing
         ("200 barrels leaked" / "were released"), or one is a bare figure of that thing ("about
@@ -150,8 +155,7 @@ class FrameReader:
         """Hedged ("could not confirm", "may have", "too early to say") or alleged ("accused
         ... of"): a claim without commitment supports a figure but never contradicts one."""
         lex = self.lexicon
-        low = " " + " ".join(text.lower().replace("n't", " not").split()) + " "
-        if any(f" {h} " in low for h in lex.hedges):
+        if lex.hedged(text):
             return Modality.HEDGED
         if any(t.lemma_.lower() in lex.allegations for t in toks):
             return Modality.ALLEGED
