@@ -121,6 +121,17 @@ def test_facts_a_figure_without_an_event_joins_the_one_its_category_has() -> Non
     assert relations(put, cost) == [("a", "b", "conflicts", "numeric")]
 
 
+def test_facts_two_figures_of_a_thing_without_counted_events_meet_as_amounts() -> None:
+    # "a valve failure let 12 cubic metres escape" / "12 cubic metres of water leaked out"
+    a = reading("a", "operator", 12, 12, event="let", category="volume", text="let 12 m3 out")
+    b = reading("b", "inspectors", 12, 12, event="go", category="volume", text="12 m3 went out")
+    assert relations(a, b) == [("a", "b", "corroborates", "numeric_agree")]
+    # durations stay apart: "worked for 12 hours" is no figure of "drove for 14 hours"
+    c = reading("c", "union", 12, 12, event="work", category="hours", text="worked 12 hours")
+    d = reading("d", "police", 14, 14, event="drive", category="hours", text="drove 14 hours")
+    assert relations(c, d) == []
+
+
 def test_facts_a_bare_count_of_people_needs_the_event_word() -> None:
     inside = reading("a", "guide", 300, 300, event="be", category="people", text="300 were inside")
     held = reading("b", "group", 300, 300, event="be", category="people", text="300 were held")

@@ -111,3 +111,8 @@ def test_frames_lexicon_reads_a_hedge_off_the_text() -> None:
     assert lex.hedged("the agency could not confirm that the letters arrived")
     assert lex.hedged("officials say the dam may have been opened early")
     assert not lex.hedged("the agency sent letters to every village")
+
+
+def test_frames_a_multiword_unit_names_the_thing(extractor: Extractor) -> None:
+    text = "The operator said about 12 cubic metres of water escaped from the tank."
+    assert {f.category for f in frames_of(extractor, text)} == {"volume"}

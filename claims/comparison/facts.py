@@ -51,6 +51,7 @@ COUNTED_EVENTS = frozenset(
     }
 )  # fmt: skip
 UNSHEETED = frozenset({"distance"})  # "300 metres from the border" locates; it is no fact
+DURATIONS = frozenset({"hours", "minutes", "days"})
 HUMAN_EVENTS = frozenset(
     {"killed", "wounded", "missing", "trapped", "rescued", "arrested", "escaped", "displaced",
      "released", "turnout", "affected", "jobs_cut"}
@@ -193,6 +194,10 @@ class SlotComparer:
                 for e in events
                 if self.sheet_slot(e, f.category)
             }
+            if f.category in lex.measures and f.category not in DURATIONS:
+                # "amount" is a bare figure of the thing, compatible with any of its events
+                # (not of a duration: "worked for 12 hours" and "drove for 14 hours" differ)
+                options = (options - {"amount"}) or {"amount"}
             if len(options) > 1 or f.category not in lex.measures:
                 # for people, a bare count ("31,000 people were inside") is no toll: the
                 # claim must also say what happened to them

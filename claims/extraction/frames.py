@@ -173,6 +173,10 @@ class FrameReader:
         nominal = self._nominal(number, q, end)
         noun = nominal or number
         category = self._category(noun)
+        if q.unit and " " in q.unit.strip():
+            # "12 cubic metres": the whole unit names the thing (a volume), not its last word
+            unit = q.unit.lower().strip()
+            category = lex.category(unit) or lex.category(_singular(unit)) or category
         event = self._event_of_noun(noun)
         if event is None and q.predicate:
             event = lex.event(q.predicate)
