@@ -25,6 +25,8 @@ def slots(frames: list[Frame]) -> set[tuple[str, str | None, float | None, float
         ("The clinic treated 22 wounded people, a nurse said.", ("wounded", "people", 22.0, 22.0)),
         ("Police said 40 protesters were arrested.", ("arrested", "protesters", 40.0, 40.0)),
         ("The company said about 300 barrels of oil leaked.", ("spilled", "volume", 300.0, 300.0)),
+        ("Medics said 14 fans sought medical help.", ("wounded", "people", 14.0, 14.0)),
+        ("The agency counted 5,000 displaced people.", ("displaced", "people", 5000.0, 5000.0)),
     ],
 )
 def test_frames_counted_slot_and_value(
