@@ -401,3 +401,24 @@ def test_cues_inside_quotation_marks(text: str, hits: list[str]) -> None:
 def test_made_up_senses(text: str, debunks: bool) -> None:
     cues = load_relation_cues()
     assert bool(cues.debunk_re.search(cues.plain(text))) is debunks
+
+
+def test_relate_clock_times_are_read_in_both_styles() -> None:
+    from claims.comparison.relate import clock_times
+
+    assert [m for m, _ in clock_times("the doors opened at 9 am and closed at 5.15 p.m.")] == [
+        540,
+        1035,
+    ]
+    assert [m for m, _ in clock_times("the first call came at 04:10")] == [250]
+    assert clock_times("a 2.30 per cent rise and 3.5 million people") == []
+
+
+def test_relate_the_same_happening_at_two_times_of_day_conflicts(
+    extractor: Extractor, scorer: RuleRelationScorer
+) -> None:
+    early = "The museum said its doors opened at 9 am on Saturday."
+    late = "A guard said the doors opened at about 11.30 am on Saturday."
+    near = "A visitor said the doors opened at 9.10 am on Saturday."
+    assert relate(extractor, scorer, early, late) == (CONFLICTS, "time")
+    assert relate(extractor, scorer, early, near)[0] is not CONFLICTS

@@ -498,6 +498,40 @@ def days_apart(a: tuple[date, date], b: tuple[date, date]) -> int:
     return 0
 
 
+_CLOCK = re.compile(
+    r"\b(?:(?P<h12>1[0-2]|0?[1-9])(?:[.:](?P<m12>[0-5]\d))?\s*(?P<ampm>[ap])\.?m\b\.?"
+    r"|(?P<h24>[01]?\d|2[0-3]):(?P<m24>[0-5]\d)\b)",
+    re.I,
+)
+CLOCK_TOLERANCE_MINUTES = 20  # "at about 2.30" and "at 2.45" are one time
+
+
+def clock_times(text: str) -> list[tuple[int, str]]:
+    """Times of day written in a claim ("1 pm", "2.30 p.m.", "03:40"), as minutes after midnight
+    with the words that gave them."""
+    out: list[tuple[int, str]] = []
+    for m in _CLOCK.finditer(text):
+        if m.group("h12"):
+            hour = int(m.group("h12")) % 12 + (12 if m.group("ampm").lower() == "p" else 0)
+            minutes = int(m.group("m12") or 0)
+        else:
+            hour, minutes = int(m.group("h24")), int(m.group("m24"))
+        out.append((hour * 60 + minutes, m.group(0).strip()))
+    return out
+
+
+def _clock_conflict(a: Claim, b: Claim) -> str | None:
+    """Two claims about the same happening (the caller checks the shared predicate) at times of
+    day too far apart for one moment ("the gates opened at 1 pm" / "at about 2.30 pm")."""
+    ca, cb = clock_times(a.content.text), clock_times(b.content.text)
+    if not ca or not cb:
+        return None
+    gap, x, y = min(((abs(p - q), tx, ty) for p, tx in ca for q, ty in cb), key=lambda g: g[0])
+    if gap <= CLOCK_TOLERANCE_MINUTES:
+        return None
+    return f"{x} ({_name(a)}) vs {y} ({_name(b)})"
+
+
 def _name(claim: Claim) -> str:
     return claim.claimant.name
 
@@ -788,6 +822,9 @@ class RuleRelationScorer(SpacyStage):
     ) -> tuple[RelationType, Reason] | None:
         if not (pa.predicates & pb.predicates or self._quantity_predicates(a, b)):
             return None
+        clock = _clock_conflict(a, b)
+        if clock is not None:
+            return RelationType.CONFLICTS, Reason(code="time", text=clock)
         ta = [(t, i) for t in a.times if (i := time_interval(t)) is not None]
         tb = [(t, i) for t in b.times if (i := time_interval(t)) is not None]
         if not ta or not tb:
