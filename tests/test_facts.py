@@ -143,6 +143,14 @@ def test_facts_a_bare_count_of_people_needs_the_event_word() -> None:
     assert relations(detained, killed, arrested) == [("d", "e", "conflicts", "numeric")]
 
 
+def test_facts_a_victim_in_words_meets_none_but_not_a_toll() -> None:
+    one = reading("a", "daughter", 1, None, category="people", text="the pills killed my mother")
+    none = reading("b", "firm", 0, 0, category="people", negated=True, text="nobody died")
+    toll = reading("c", "police", 12, 12, category="people", text="12 people died")
+    assert relations(one, none) == [("a", "b", "conflicts", "negation")]
+    assert relations(one, toll) == []  # one named victim is part of the twelve
+
+
 def test_facts_hedge_contradicts_nothing() -> None:
     hedge = reading("a", "agency", 30, 30, modality=Modality.HEDGED)
     assert relations(hedge, reading("b", "union", 11, 11)) == []

@@ -118,3 +118,29 @@ def test_frames_lexicon_reads_a_hedge_off_the_text() -> None:
 def test_frames_a_multiword_unit_names_the_thing(extractor: Extractor) -> None:
     text = "The operator said about 12 cubic metres of water escaped from the tank."
     assert {f.category for f in frames_of(extractor, text)} == {"volume"}
+
+
+@pytest.mark.parametrize(
+    ("text", "slot"),
+    [
+        ("Police said a 3-year-old boy died in the fire.", ("killed", "people")),
+        ("Medics said a man was shot dead near the bridge.", ("killed", "people")),
+        ('"The crash killed my brother," she said.', ("killed", "people")),
+    ],
+)
+def test_frames_a_victim_in_words_is_at_least_one(
+    extractor: Extractor, text: str, slot: tuple[str, str]
+) -> None:
+    # at least one: it meets "nobody died" as a conflict and any toll as a part of it
+    assert (*slot, 1.0, None) in slots(frames_of(extractor, text))
+
+
+def test_frames_a_plain_subject_is_no_victim(extractor: Extractor) -> None:
+    assert frames_of(extractor, "A man said the bridge was closed all day.") == []
+    assert frames_of(extractor, "The mayor said a soldier was not hurt.") == []
+
+
+def test_frames_no_reports_of_harm_is_a_zero(extractor: Extractor) -> None:
+    text = "The firm said there had been no reports of harm to patients."
+    zeros = [f for f in frames_of(extractor, text) if f.polarity is Polarity.NEGATED]
+    assert [(f.event, f.low) for f in zeros] == [("wounded", 0.0)]

@@ -141,6 +141,8 @@ class FrameReader:
                 )
             frames.append(frame)
         frames.extend(self._zeros(toks, start, end))
+        if not frames:
+            frames.extend(self._one_victim(toks, start, end))
         modality = self.modality(self.doc.text[start:end], toks)
         out: list[Frame] = []
         seen: set[tuple[object, ...]] = set()
@@ -366,6 +368,44 @@ class FrameReader:
             )
         return out
 
+    def _one_victim(self, toks: list[Token], start: int, end: int) -> list[Frame]:
+        """A victim described in words ("a 3-year-old boy died", "the tablets killed my
+        mother", "an officer was hurt"): at least one, so it contradicts "nobody was hurt" but
+        is a part of any toll, never a second figure for it."""
+        lex = self.lexicon
+        out: list[Frame] = []
+        for t in toks:
+            if t.pos_ != "NOUN" or t.tag_ != "NN" or lex.category(t.lemma_) is None:
+                continue
+            if t.dep_ not in {"nsubj", "nsubjpass", "dobj"}:
+                continue
+            if not any(
+                (c.dep_ == "det" and c.lower_ in {"a", "an"}) or c.dep_ == "poss"
+                for c in t.children
+            ):
+                continue
+            verb = t.head
+            if verb.pos_ != "VERB" or any(c.dep_ == "neg" for c in verb.children):
+                continue
+            event = self._verb_event(verb)
+            if event is None and any(c.lower_ == "dead" for c in verb.children):
+                event = "killed"  # "was shot dead", "was found dead"
+            if event not in _HUMAN_EVENTS or (t.dep_ == "dobj" and event not in _DONE_TO):
+                continue
+            out.append(
+                Frame(
+                    event=event,
+                    category=self._category(t) or lex.generic,
+                    side=self._side(t),
+                    low=1.0,
+                    high=None,
+                    approximate=False,
+                    polarity=Polarity.ASSERTED,
+                    trigger=Span(start=t.idx, end=t.idx + len(t.text), text=t.text),
+                )
+            )
+        return out
+
     def _zero_noun(self, t: Token) -> Token | None:
         """The noun a negative quantifier empties: "no soldier", "none of our fighters",
         "not one soldier", "no one", "nobody"; else None."""
@@ -378,7 +418,12 @@ class FrameReader:
                     return of[0]
             return t
         if low == "no" and t.dep_ == "det" and t.head.pos_ in {"NOUN", "PROPN"}:
-            return t.head
+            head = t.head
+            if head.lemma_.lower() in EVIDENCE_NOUNS:  # "no reports of injuries": the injuries
+                of = [g for c in head.children if c.lower_ == "of" for g in c.children]
+                if of:
+                    return of[0]
+            return head
         if low == "not" and t.i + 1 < len(self.doc):
             det = self.doc[t.i + 1]
             if det.lower_ in lex.negated_determiners:
@@ -407,11 +452,13 @@ class FrameReader:
         return None
 
 
+_DONE_TO = frozenset({"killed", "wounded", "arrested", "released", "rescued"})
 _HUMAN_EVENTS = frozenset(
     {"killed", "wounded", "missing", "trapped", "rescued", "arrested", "escaped", "displaced"}
 )
 
 
+EVIDENCE_NOUNS = frozenset({"report", "sign", "record", "evidence", "indication", "trace"})
 PARTITIVE_PRONOUNS = frozenset({"them", "whom", "those", "which"})
 
 
