@@ -87,6 +87,7 @@ class PartyResolver:
 
     def __init__(self, documents: Sequence[Document], claims: Sequence[Claim]) -> None:
         self._aliases: dict[str, str] = {}
+        self._possessives: dict[str, str] = {}
         for doc in documents:
             for long, short in _ACRONYM.findall(doc.text):
                 canon = _normal(long)
@@ -102,6 +103,7 @@ class PartyResolver:
             if c.affiliation and c.name:
                 self._aliases.setdefault(_normal(c.name), self.key(c.affiliation))
         self._merge_partial_names(claims)
+        self._merge_possessives(claims)
         texts = {d.id: d.text for d in documents}
         for claim in claims:
             name = claim.claimant.name
@@ -131,8 +133,35 @@ class PartyResolver:
                     self._aliases.setdefault(short, self._aliases.get(long, long))
                     break
 
+    def _merge_possessives(self, claims: Sequence[Claim]) -> None:
+        """ "Tarsenia's service" after "the Tarsenian Border Service": an owner's name and a head
+        word that a longer name of the incident begins and ends with (the owner's stem, the
+        same head) are that party; "Ulvaria's service" stays apart from it."""
+        keys = {
+            self.key(c.claimant.affiliation or c.claimant.name) for c in claims if c.claimant.name
+        }
+        for claim in claims:
+            for name in (claim.claimant.affiliation, claim.claimant.name):
+                m = _POSSESSIVE.match(name or "")
+                if m is None:
+                    continue
+                owner, head = m.group(1).lower(), _normal(m.group(2)).split()
+                if not head:
+                    continue
+                for k in sorted(keys, key=len, reverse=True):
+                    kw = k.split()
+                    if (
+                        len(kw) > len(head)
+                        and kw[-len(head) :] == head
+                        and _same_stem(kw[0], owner)
+                    ):
+                        self._possessives[_raw(name or "")] = self._aliases.get(k, k)
+                        break
+
     def key(self, name: str) -> str:
         """The party a name stands for, as a lower-case key."""
+        if (owned := self._possessives.get(_raw(name))) is not None:
+            return owned
         norm = _normal(name)
         if norm in self._aliases:
             return self._aliases[norm]
@@ -168,6 +197,20 @@ def _role_near(text: str, name: str) -> str | None:
             if any(re.search(rf"\b{re.escape(h)}\b", low) for h in heads):
                 return canon
     return None
+
+
+_POSSESSIVE = re.compile(r"^(?:the\s+)?([A-Z][\w-]+)['’]s\s+(.+)$")
+
+
+def _raw(name: str) -> str:
+    return " ".join(name.lower().replace("’", "'").split())
+
+
+def _same_stem(a: str, b: str) -> bool:
+    """ "tarsenian" / "tarsenia", "malian" / "mali": one name with a suffix."""
+    shorter = min(len(a), len(b))
+    common = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), shorter)
+    return shorter >= 3 and common >= max(3, shorter - 2)
 
 
 def _of_index(words: list[str]) -> int:
