@@ -43,7 +43,6 @@ from api.schemas import (
 from api.settings import Settings
 from claims.comparison import update
 from claims.comparison.embed import Embedder
-from claims.comparison.update import CANDIDATE_WINDOW as CANDIDATE_WINDOW
 from claims.comparison.update import DocumentAnalyser, IncidentBuilder
 from claims.errors import ClaimsError, InputTooLargeError
 from claims.extraction.ingest import decode, make_document
@@ -55,10 +54,6 @@ from claims.store import (
     DocumentNotFoundError,
     StoredDocument,
 )
-
-# Kept under their old names for tests/api/test_api_incidents.py, which checks the window.
-_profile = update.stored_profile
-_candidate_profiles = update.candidate_profiles
 
 
 class ClaimExtractor(DocumentAnalyser, Protocol):

@@ -30,8 +30,8 @@ import numpy as np
 import pytest
 from pytest_benchmark.fixture import BenchmarkFixture
 
-from api.service import CANDIDATE_WINDOW, _candidate_profiles, _profile
 from claims.comparison.incidents import Profile, profile_to_dict
+from claims.comparison.update import CANDIDATE_WINDOW, candidate_profiles, stored_profile
 from claims.models import Document
 from claims.store import ClaimStore, open_store
 
@@ -92,7 +92,7 @@ def candidates_from_all(store: ClaimStore, document_id: str, mine: Profile) -> d
     for doc_id, raw in store.document_profiles().items():
         if doc_id == document_id:
             continue
-        profile = _profile(raw)
+        profile = stored_profile(raw)
         when = profile.published_at
         if (
             mine.published_at is None
@@ -139,7 +139,7 @@ def new_documents(store: ClaimStore, rounds: int, seed: int) -> Iterator[tuple[s
         if index % UNDATED_EVERY == 0:
             index += 1
         doc_id = f"archive-{index:05d}"
-        yield doc_id, _profile(store.document_profiles([doc_id])[doc_id])
+        yield doc_id, stored_profile(store.document_profiles([doc_id])[doc_id])
 
 
 CandidateLoader = Callable[[ClaimStore, str, Profile], dict[str, Profile]]
@@ -184,7 +184,7 @@ def test_bench_store_candidates_near(
 ) -> None:
     """The window in the database (`document_profiles_near`), as the ingest service runs it."""
     backend, store, _ = archive
-    candidates = run_rounds(benchmark, store, _candidate_profiles, ROUNDS_NEAR)
+    candidates = run_rounds(benchmark, store, candidate_profiles, ROUNDS_NEAR)
     # Same candidates as the old path for the last document (the tests check every case).
     doc_id, mine = next(reversed(candidates.items()))
     assert candidates == candidates_from_all(store, doc_id, mine)

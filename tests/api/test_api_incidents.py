@@ -23,9 +23,9 @@ from api_support import (
 )
 from fastapi.testclient import TestClient
 
-from api.service import CANDIDATE_WINDOW, _candidate_profiles, _profile
 from claims.comparison.embed import SentenceTransformerEmbedder
 from claims.comparison.incidents import Profile, profile_to_dict
+from claims.comparison.update import CANDIDATE_WINDOW, candidate_profiles, stored_profile
 from claims.extraction.extract import Extractor
 from claims.models import Document
 from claims.store import ClaimStore, SQLiteClaimStore
@@ -296,7 +296,7 @@ def _candidates_by_python_filter(
     for doc_id, raw in store.document_profiles().items():
         if doc_id == document_id:
             continue
-        profile = _profile(raw)
+        profile = stored_profile(raw)
         when = profile.published_at
         if (
             mine.published_at is None
@@ -341,9 +341,9 @@ def test_api_incidents_candidates_are_those_of_the_python_filter(tmp_path: Path)
             profile = Profile((doc_id,), (), (), published_at)
             store.set_document_profile(doc_id, profile_to_dict(profile))
         for doc_id in new:
-            mine = _profile(store.document_profiles([doc_id])[doc_id])
+            mine = stored_profile(store.document_profiles([doc_id])[doc_id])
             expected = _candidates_by_python_filter(store, doc_id, mine)
-            got = _candidate_profiles(store, doc_id, mine)
+            got = candidate_profiles(store, doc_id, mine)
             assert list(got.items()) == list(expected.items()), doc_id
             if new[doc_id] is not None:
                 assert 1 < len(got) < len(dates) + len(new)
