@@ -30,6 +30,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Token
 
 from claims.extraction.attribution import topic_label
+from claims.extraction.frames import load_frame_lexicon
 from claims.extraction.lexicon import load_lexicon
 from claims.extraction.nlp import DEFAULT_SPACY_MODEL, SpacyStage
 from claims.extraction.quotes import find_quotes
@@ -580,6 +581,12 @@ class RuleRelationScorer(SpacyStage):
     ) -> None:
         self.spacy_model = spacy_model
         self.cues = cues or load_relation_cues()
+        # What calls an account false, in general English (`frames.json` `denial_words`), not
+        # the headline-stance lists of `relation_cues.json`, which were fitted to one corpus's
+        # headlines and are the evaluation's business (`claims.evaluation.conflicts_run`).
+        words = load_frame_lexicon().denial_words
+        self._dispute_re = phrase_pattern(words)
+        self._negated_dispute_re = _negated_pattern(self.cues.negation_words, words)
         self.cache_size = cache_size
         self._nlp: Language | None = None
         self._parsed: dict[str, Parsed] = {}
@@ -736,9 +743,10 @@ class RuleRelationScorer(SpacyStage):
         """The claim calls the story false: a debunk or denial word, or a dismissal of a story
         ("dismissed the reports"; a bare "dismissed" is as often "fired")."""
         cues = self.cues
-        text = cues.plain(claim.content.text)
+        text = claim.content.text.replace("’", "'").replace("‘", "'")
+        text = self._negated_dispute_re.sub(" ", cues.exclusion_re.sub(" ", text))
         return bool(
-            cues.debunk_re.search(text)
+            self._dispute_re.search(text)
             or cues.denial_re.search(text)
             or cues.dismissal_re.search(text)
         )
