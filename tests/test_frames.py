@@ -124,7 +124,7 @@ def test_frames_a_multiword_unit_names_the_thing(extractor: Extractor) -> None:
     ("text", "slot"),
     [
         ("Police said a 3-year-old boy died in the fire.", ("killed", "people")),
-        ("Medics said a man was shot dead near the bridge.", ("killed", "people")),
+        ("Medics said a man was found dead near the bridge.", ("killed", "people")),
         ('"The crash killed my brother," she said.', ("killed", "people")),
     ],
 )

@@ -84,18 +84,12 @@ class LearnedScorer:
         if scores.contradiction >= s.propose_contradiction:
             return self._conflict(a, b, scores)
         if scores.entailment >= s.veto_entailment:
-            x, y = sorted((a.id, b.id))
-            return Relation(
-                a=x,
-                b=y,
-                type=RelationType.CORROBORATES,
-                reason=Reason(
-                    code="entailment",
-                    text=f"the model reads {_quote(a)} and {_quote(b)} as saying the same "
-                    f"(entailment {scores.entailment:.2f})",
-                ),
-                score=round(scores.entailment, 3),
-                scorer=MODEL,
+            text = (
+                f"the model reads {_quote(a)} and {_quote(b)} as saying the same "
+                f"(entailment {scores.entailment:.2f})"
+            )
+            return _model_relation(
+                a, b, RelationType.CORROBORATES, "entailment", text, scores.entailment
             )
         return None
 
@@ -155,36 +149,35 @@ class LearnedScorer:
     def _denial(self, a: Claim, b: Claim, scores: NliScores) -> Relation:
         """One party denies what the other asserts: the denied content entails the assertion."""
         denier, other = (a, b) if a.stance is Stance.DENIED else (b, a)
-        x, y = sorted((a.id, b.id))
-        return Relation(
-            a=x,
-            b=y,
-            type=RelationType.CONFLICTS,
-            reason=Reason(
-                code="denial",
-                text=f"{denier.claimant.name} denies {_quote(denier)}; {other.claimant.name} "
-                f"says {_quote(other)} (the model reads them as the same statement: entailment "
-                f"{scores.entailment:.2f})",
-            ),
-            score=round(scores.entailment, 3),
-            scorer=MODEL,
+        text = (
+            f"{denier.claimant.name} denies {_quote(denier)}; {other.claimant.name} says "
+            f"{_quote(other)} (the model reads them as the same statement: entailment "
+            f"{scores.entailment:.2f})"
         )
+        return _model_relation(a, b, RelationType.CONFLICTS, "denial", text, scores.entailment)
 
     def _conflict(self, a: Claim, b: Claim, scores: NliScores) -> Relation:
-        x, y = sorted((a.id, b.id))
-        return Relation(
-            a=x,
-            b=y,
-            type=RelationType.CONFLICTS,
-            reason=Reason(
-                code="contradiction",
-                text=f"{a.claimant.name} says {_quote(a)}; {b.claimant.name} says {_quote(b)}: "
-                f"the model reads these as contradicting (contradiction "
-                f"{scores.contradiction:.2f})",
-            ),
-            score=round(scores.contradiction, 3),
-            scorer=MODEL,
+        text = (
+            f"{a.claimant.name} says {_quote(a)}; {b.claimant.name} says {_quote(b)}: the model "
+            f"reads these as contradicting (contradiction {scores.contradiction:.2f})"
         )
+        return _model_relation(
+            a, b, RelationType.CONFLICTS, "contradiction", text, scores.contradiction
+        )
+
+
+def _model_relation(
+    a: Claim, b: Claim, kind: RelationType, code: str, text: str, score: float
+) -> Relation:
+    x, y = sorted((a.id, b.id))
+    return Relation(
+        a=x,
+        b=y,
+        type=kind,
+        reason=Reason(code=code, text=text),
+        score=round(score, 3),
+        scorer=MODEL,
+    )
 
 
 def _one_denies(a: Claim, b: Claim) -> bool:

@@ -389,7 +389,7 @@ class FrameReader:
                 continue
             event = self._verb_event(verb)
             if event is None and any(c.lower_ == "dead" for c in verb.children):
-                event = "killed"  # "was shot dead", "was found dead"
+                event = "killed"  # "was found dead", "lay dead"
             if event not in _HUMAN_EVENTS or (t.dep_ == "dobj" and event not in _DONE_TO):
                 continue
             out.append(
