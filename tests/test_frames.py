@@ -27,6 +27,11 @@ def slots(frames: list[Frame]) -> set[tuple[str, str | None, float | None, float
         ("The company said about 300 barrels of oil leaked.", ("spilled", "volume", 300.0, 300.0)),
         ("Medics said 14 fans sought medical help.", ("wounded", "people", 14.0, 14.0)),
         ("The agency counted 5,000 displaced people.", ("displaced", "people", 5000.0, 5000.0)),
+        ("Officials said the death toll rose to 12.", ("killed", "people", 12.0, 12.0)),
+        (
+            "The agency said the number of people hurt in the storm has reached 40.",
+            ("wounded", "people", 40.0, 40.0),
+        ),
     ],
 )
 def test_frames_counted_slot_and_value(
@@ -133,6 +138,11 @@ def test_frames_a_victim_in_words_is_at_least_one(
 ) -> None:
     # at least one: it meets "nobody died" as a conflict and any toll as a part of it
     assert (*slot, 1.0, None) in slots(frames_of(extractor, text))
+
+
+def test_frames_a_tally_of_nothing_counted_stays_a_bare_figure(extractor: Extractor) -> None:
+    found = slots(frames_of(extractor, "The mayor said the number of visitors rose to 300."))
+    assert all(event not in {"killed", "wounded"} for event, _, _, _ in found)
 
 
 def test_frames_a_plain_subject_is_no_victim(extractor: Extractor) -> None:

@@ -180,6 +180,8 @@ class FrameReader:
             unit = q.unit.lower().strip()
             category = lex.category(unit) or lex.category(_singular(unit)) or category
         event = self._event_of_noun(noun)
+        if event is None and nominal is None and (tally := self._tally(number)) is not None:
+            event, category = tally[0], category or tally[1]
         if event is None and q.predicate:
             event = lex.event(q.predicate)
         if event is None:
@@ -205,6 +207,29 @@ class FrameReader:
             polarity=Polarity.ASSERTED,
             trigger=q.span,
         )
+
+    def _tally(self, number: Token) -> tuple[str, str | None] | None:
+        """ "the death toll rose to 12", "the number of people killed has reached 41", "the
+        number of displaced people stands at 5,000": the figure of a tally named as the
+        subject, with the event and the category its words give."""
+        lex = self.lexicon
+        verb = number.head
+        if number.dep_ == "pobj" and verb.dep_ == "prep":
+            verb = verb.head
+        subject = next((c for c in verb.children if c.dep_ in {"nsubj", "nsubjpass"}), None)
+        if subject is None or subject.lemma_.lower() not in TALLY_NOUNS:
+            return None
+        words = [t for t in subject.subtree if t.i != subject.i]
+        event = next(
+            (ev for t in words if (ev := lex.event(t.lemma_.lower()) or lex.event(t.lower_))),
+            "killed" if subject.lemma_.lower() == "toll" else None,
+        )
+        if event is None:
+            return None
+        category = next((c for t in words if (c := lex.category(t.lemma_.lower()))), None)
+        if category is None and event in _HUMAN_EVENTS:
+            category = lex.generic
+        return event, category
 
     def _part_of_previous(self, q: Quantity) -> bool:
         """ "four of them", "13 of whom": a count of some of the things counted just before."""
@@ -458,6 +483,7 @@ _HUMAN_EVENTS = frozenset(
 )
 
 
+TALLY_NOUNS = frozenset({"toll", "number", "count", "total", "tally"})
 EVIDENCE_NOUNS = frozenset({"report", "sign", "record", "evidence", "indication", "trace"})
 PARTITIVE_PRONOUNS = frozenset({"them", "whom", "those", "which"})
 
