@@ -121,6 +121,22 @@ def test_compare_wire_copies_share_a_source() -> None:
     assert groups == {"a": "a", "b": "a", "c": "c"}
 
 
+def test_compare_a_rerun_cut_short_is_a_wire_copy_and_a_quote_is_not() -> None:
+    paragraphs = [
+        "Floodwater cut the main road to the valley on Tuesday, the regional council said.",
+        "Council engineers said the bridge at the mill would stay closed until the water fell.",
+        "About two hundred families left their homes overnight and slept in the town school.",
+        "The weather service said more rain was expected on Thursday and Friday in the hills.",
+        "Shops in the old town stayed shut and the market was moved to the station car park.",
+    ]
+    full = " ".join(paragraphs)
+    cut = " ".join(p.replace("Tuesday", "Tuesday morning") for p in paragraphs[:4])
+    quote = f"A resident said: {paragraphs[1]} Nobody else would comment on the closure."
+    docs = [Document(id="wire", text=full), Document(id="rerun", text=cut)]
+    docs.append(Document(id="quote", text=quote))
+    assert wire_copy_groups(docs) == {"wire": "wire", "rerun": "wire", "quote": "quote"}
+
+
 def test_compare_source_key_quoted_speaker_is_one_source(extractor: Extractor) -> None:
     text = "The army said seven soldiers were killed."
     a = extractor.run(Document(id="a", text=text, outlet="One"))[0]
