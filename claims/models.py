@@ -164,6 +164,22 @@ class Relation(_Frozen):
     # closeness of meaning), "model" (the trained NLI model); "<x>+model" when the model confirmed.
     scorer: str = "rules"
 
+    @classmethod
+    def between(
+        cls, a: str, b: str, kind: RelationType, code: str, text: str, score: float, scorer: str
+    ) -> Relation:
+        """The relation of claims `a` and `b` (ids, either order), stored with `a < b`; the score
+        clamped to [0, 1] and rounded to three decimals."""
+        x, y = sorted((a, b))
+        return cls(
+            a=x,
+            b=y,
+            type=kind,
+            reason=Reason(code=code, text=text),
+            score=round(min(1.0, max(0.0, score)), 3),
+            scorer=scorer,
+        )
+
 
 class IncidentStatus(StrEnum):
     CONFLICTING = "conflicting"

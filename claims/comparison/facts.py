@@ -33,7 +33,6 @@ from claims.models import (
     IncidentStatus,
     Modality,
     Polarity,
-    Reason,
     Relation,
     RelationType,
     Stance,
@@ -391,10 +390,7 @@ def _row(
 def _relation(
     a: Reading, b: Reading, kind: RelationType, code: str, text: str, score: float
 ) -> Relation:
-    x, y = sorted((a.claim.id, b.claim.id))
-    return Relation(
-        a=x, b=y, type=kind, reason=Reason(code=code, text=text), score=score, scorer="frames"
-    )
+    return Relation.between(a.claim.id, b.claim.id, kind, code, text, score, scorer="frames")
 
 
 def _slot_words(frame: Frame) -> str:

@@ -169,15 +169,7 @@ class LearnedScorer:
 def _model_relation(
     a: Claim, b: Claim, kind: RelationType, code: str, text: str, score: float
 ) -> Relation:
-    x, y = sorted((a.id, b.id))
-    return Relation(
-        a=x,
-        b=y,
-        type=kind,
-        reason=Reason(code=code, text=text),
-        score=round(score, 3),
-        scorer=MODEL,
-    )
+    return Relation.between(a.id, b.id, kind, code, text, score, scorer=MODEL)
 
 
 def _one_denies(a: Claim, b: Claim) -> bool:
