@@ -96,6 +96,9 @@ class Mention(_Frozen):
 class Polarity(StrEnum):
     ASSERTED = "asserted"
     NEGATED = "negated"  # "no soldier was killed", "suffered no losses": the count is zero
+    # "denied that 40 people died", "the claim that two soldiers died is a lie": the speaker
+    # says the count is wrong, which contradicts whoever gives it and supports no one
+    DENIED = "denied"
 
 
 class Modality(StrEnum):

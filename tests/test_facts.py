@@ -206,3 +206,39 @@ def test_facts_invariants(items: list[tuple[str, int, bool]]) -> None:
             assert same
     for row in out.rows:
         assert len(row.cells) <= len({r.source for r in readings})
+
+
+def _with(r: Reading, **update: object) -> Reading:
+    return Reading(
+        claim=r.claim,
+        frame=r.frame.model_copy(update=update),
+        source=r.source,
+        party=r.party,
+        rank=r.rank,
+    )
+
+
+def test_facts_a_denied_count_conflicts_with_the_same_count_only() -> None:
+    # "the claim that two of our soldiers died is a lie" against "two soldiers were killed"
+    denied = _with(reading("a", "army", 2, 2), polarity=Polarity.DENIED)
+    assert relations(denied, reading("b", "ministry", 2, 2)) == [("a", "b", "conflicts", "denial")]
+    # denying 40 is not asserting 12, and agrees with nobody
+    assert relations(_with(reading("a", "army", 40, 40), polarity=Polarity.DENIED),
+                     reading("b", "ministry", 12, 12)) == []  # fmt: skip
+    out = COMPARER.run([denied, reading("b", "ministry", 2, 2)])
+    assert sorted(len(g) for g in out.groups) == [1, 1]  # the denial is no statement of the fact
+    cells = {c.source: c.value for row in out.rows for c in row.cells}
+    assert cells == {"army": "not 2", "ministry": "2"}
+
+
+def test_facts_a_speakers_own_people_meet_its_named_soldiers() -> None:
+    # "we suffered no losses" (the border service's own people) vs "two of its soldiers died"
+    ours = _with(
+        reading("a", "border service", 0, 0, category="people", negated=True),
+        side="SELF",
+    )
+    theirs = _with(reading("b", "ministry", 2, 2), side="border service")
+    assert relations(ours, theirs) == [("a", "b", "conflicts", "negation")]
+    # someone's unnamed people still do not meet soldiers of no side
+    anyone = reading("c", "mayor", 0, 0, category="people", negated=True)
+    assert relations(anyone, reading("d", "ministry", 2, 2)) == []

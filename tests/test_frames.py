@@ -154,3 +154,30 @@ def test_frames_no_reports_of_harm_is_a_zero(extractor: Extractor) -> None:
     text = "The firm said there had been no reports of harm to patients."
     zeros = [f for f in frames_of(extractor, text) if f.polarity is Polarity.NEGATED]
     assert [(f.event, f.low) for f in zeros] == [("wounded", 0.0)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '"The claim that two of our soldiers were killed is a lie," the colonel said.',
+        "The governor said reports that 40 people died were false.",
+        "The ministry denied that 40 people had died.",
+        '"We reject the allegation that 12 protesters were arrested," police said.',
+    ],
+)
+def test_frames_a_count_called_false_is_denied(extractor: Extractor, text: str) -> None:
+    counted = [f for f in frames_of(extractor, text) if f.low]
+    assert counted
+    assert all(f.polarity is Polarity.DENIED for f in counted)
+
+
+def test_frames_a_confirmed_report_is_asserted(extractor: Extractor) -> None:
+    text = "The mayor said the report that 12 people died had been confirmed by the hospital."
+    counted = [f for f in frames_of(extractor, text) if f.low]
+    assert counted
+    assert all(f.polarity is Polarity.ASSERTED for f in counted)
+
+
+def test_frames_it_in_a_bodys_words_is_the_speakers_side(extractor: Extractor) -> None:
+    zeros = frames_of(extractor, "The army said it suffered no losses.")
+    assert [(f.side, f.polarity) for f in zeros] == [("SELF", Polarity.NEGATED)]

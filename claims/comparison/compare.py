@@ -25,6 +25,7 @@ from claims.comparison.incidents import DocumentGrouper, Profile, primary_incide
 from claims.comparison.learned import SIMILARITY, LearnedScorer
 from claims.comparison.parties import PartyResolver
 from claims.comparison.relate import RelationScorer, RuleRelationScorer
+from claims.comparison.scope import ScopeReader
 from claims.extraction.extract import Extractor
 from claims.extraction.frames import load_frame_lexicon
 from claims.models import (
@@ -94,10 +95,12 @@ class Comparer:
     slots: SlotComparer = field(default_factory=SlotComparer)
     # The trained NLI model reviewing the rules' conflicts and proposing its own; None = rules only.
     learned: LearnedScorer | None = field(default_factory=LearnedScorer)
+    scope: ScopeReader = field(default_factory=ScopeReader)
 
     def warm_up(self) -> None:
         self.extractor.warm_up()
         self.embedder.warm_up()
+        self.scope.warm_up()
         warm = getattr(self.scorer, "warm_up", None)
         if callable(warm):
             warm()
@@ -373,8 +376,16 @@ class Comparer:
             kind = kinds[i]
             if kind is None:
                 continue
+            # a negation meets only claims that speak of what it negates ("no warning" /
+            # "we warned every village"), not anything else said near it in meaning
+            meets = self.scope.negation_meets
+            near = (
+                others
+                if kind != "negation"
+                else [j for j in others if meets(d.content.text, pool[j].content.text)]
+            )
             for sim, j in _nearest_sources(
-                sims[i], others, pool, sources, d, s.dispute_threshold, s.dispute_top
+                sims[i], near, pool, sources, d, s.dispute_threshold, s.dispute_top
             ):
                 a = pool[j]
                 who_d = shown.get(d.claimant.name, d.claimant.name)

@@ -106,6 +106,11 @@ class Reading:
         f = self.frame
         if f.polarity is Polarity.NEGATED:
             return "none"
+        value = self._figure()
+        return f"not {value}" if f.polarity is Polarity.DENIED else value
+
+    def _figure(self) -> str:
+        f = self.frame
         if f.low is not None and f.high is not None:
             v = _num(f.low) if f.low == f.high else f"{_num(f.low)}–{_num(f.high)}"
             return f"~{v}" if f.approximate else v
@@ -157,7 +162,7 @@ class SlotComparer:
             partners = [mine] + [
                 slots[k]
                 for k in keys[i + 1 :]
-                if lex.compatible(k[1], key[1])
+                if self._victims_match(key, k, mine, slots[k])
                 and lex.same_event(k[0], key[0], key[1])
                 and _same_side(k[2], key[2])
             ]
@@ -168,6 +173,28 @@ class SlotComparer:
             if self.sheet_slot(key[0], key[1]):
                 rows.append(_row(key, mine, relations))
         return SlotOutcome(relations=list(relations.values()), groups=groups, rows=rows)
+
+    def _victims_match(
+        self,
+        x: tuple[str, str | None, str | None],
+        y: tuple[str, str | None, str | None],
+        xs: Sequence[Reading],
+        ys: Sequence[Reading],
+    ) -> bool:
+        """Compatible categories, or a speaker's own unnamed people against a named category of
+        the same side: "we suffered no losses" (our people) says that none of "two of our
+        soldiers" died, whatever kind of people the speaker's are."""
+        lex = self.lexicon
+        if lex.compatible(x[1], y[1]):
+            return True
+        if x[2] is None or y[2] is None:
+            return False
+        own_generic = [
+            slot
+            for slot, rs in ((x, xs), (y, ys))
+            if slot[1] == lex.generic and all(r.frame.side == SELF for r in rs)
+        ]
+        return bool(own_generic)
 
     def _adopted(self, readings: Sequence[Reading]) -> list[Reading]:
         """A figure whose verb names no counted event ("documents put the contract at $4.8
@@ -242,6 +269,9 @@ class SlotComparer:
         if ia is None or ib is None:
             return None
         agree = _overlap(ia, ib)
+        denied = [r for r in (a, b) if r.frame.polarity is Polarity.DENIED]
+        if denied:
+            return _denied_pair(a, b, denied, agree)
         if a.source == b.source:
             if agree or a.rank == b.rank:
                 return None
@@ -279,6 +309,23 @@ class SlotComparer:
             f"“{b.frame.trigger.text}” ({b.party})"
         )
         return _relation(a, b, RelationType.CONFLICTS, "numeric", text, 0.9)
+
+
+def _denied_pair(a: Reading, b: Reading, denied: Sequence[Reading], agree: bool) -> Relation | None:
+    """A count someone calls false ("the claim that two soldiers died is a lie") against the
+    same count from another source: a denial. Against another figure, none or a hedge it says
+    nothing: denying 40 is not asserting 12."""
+    if len(denied) != 1 or a.source == b.source or not agree:
+        return None
+    d = denied[0]
+    p = b if d is a else a
+    if p.frame.polarity is not Polarity.ASSERTED or p.frame.modality is Modality.HEDGED:
+        return None
+    text = (
+        f"{d.party} denies {p.value_text} {_slot_words(p.frame)} (“{_snip(d)}”); "
+        f"{p.party} says {p.value_text} (“{_snip(p)}”)"
+    )
+    return _relation(a, b, RelationType.CONFLICTS, "denial", text, 0.85)
 
 
 def _names_event(words: set[str], event: str, lex: FrameLexicon) -> bool:
@@ -321,11 +368,16 @@ def _same_side(a: str | None, b: str | None) -> bool:
 
 
 def _agreeing(readings: list[Reading]) -> list[list[Reading]]:
-    """Readings of a slot grouped by value: each group holds values that overlap its first."""
+    """Readings of a slot grouped by value: each group holds values that overlap its first.
+    A denied count ("the claim that 40 died is false") is no statement of that fact, so it
+    groups only with other denials."""
     groups: list[list[Reading]] = []
     for r in sorted(readings, key=lambda r: (r.rank, r.claim.content.start)):
         iv = r.interval
+        denied = r.frame.polarity is Polarity.DENIED
         for g in groups:
+            if (g[0].frame.polarity is Polarity.DENIED) != denied:
+                continue
             gv = g[0].interval
             if iv is not None and gv is not None and _overlap(iv, gv):
                 g.append(r)

@@ -204,7 +204,7 @@ class FrameReader:
             low=low,
             high=high,
             approximate=q.approximate,
-            polarity=Polarity.ASSERTED,
+            polarity=Polarity.DENIED if self._called_false(number) else Polarity.ASSERTED,
             trigger=q.span,
         )
 
@@ -230,6 +230,31 @@ class FrameReader:
         if category is None and event in _HUMAN_EVENTS:
             category = lex.generic
         return event, category
+
+    def _called_false(self, number: Token) -> bool:
+        """A count inside a claim someone calls false or rejects: "the claim that two of our
+        soldiers were killed is a lie", "reports that 40 people died are untrue", "we reject
+        the allegation that 12 were arrested". The clause hangs on a noun ("claim", "reports")
+        that is the subject of a denial word or the object of a denying verb."""
+        words = self.lexicon.denial_words
+        tok = number
+        for _ in range(MAX_HEAD_STEPS):
+            if tok.head is tok:
+                return False
+            # an `acl` hangs on a nominal even where the tagger calls it a verb ("reports")
+            if tok.dep_ == "acl" or (tok.dep_ == "ccomp" and tok.head.pos_ in {"NOUN", "PROPN"}):
+                noun = tok.head
+                verb = noun.head
+                if noun.dep_ in {"dobj", "pobj"} and verb.lemma_.lower() in words:
+                    return True
+                if noun.dep_ in {"nsubj", "nsubjpass"}:
+                    return any(
+                        c.dep_ in {"attr", "acomp"} and c.lemma_.lower() in words
+                        for c in verb.children
+                    ) or (verb.lemma_.lower() in words)
+                return False
+            tok = tok.head
+        return False
 
     def _part_of_previous(self, q: Quantity) -> bool:
         """ "four of them", "13 of whom": a count of some of the things counted just before."""
@@ -303,11 +328,13 @@ class FrameReader:
         return None
 
     def _side_of_subject(self, noun: Token) -> str | None:
-        """ "Our forces suffered no losses": the losses are on the subject's side."""
+        """ "Our forces suffered no losses": the losses are on the subject's side; "we" and,
+        in a body's reported words, "it" ("the army said it suffered no losses") are the
+        speaker's own."""
         verb = noun.head
         for c in verb.children if verb.pos_ in {"VERB", "AUX"} else ():
             if c.dep_ in {"nsubj", "nsubjpass"}:
-                if c.lower_ in {"we", "us"}:
+                if c.lower_ in {"we", "us", "it"}:
                     return SELF
                 side = self._side(c)
                 if side is not None:
