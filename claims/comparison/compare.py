@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -83,6 +83,37 @@ class CompareSettings:
     agree_top: int = 2
 
 
+@dataclass(frozen=True)
+class IncidentWork:
+    """One incident to relate: its member documents (those grouped into it and those lending
+    it a claim), the claims it holds of each, and the input order that breaks time ties."""
+
+    members: Sequence[Document]
+    claims_by_doc: Mapping[str, list[Claim]]
+    order: Mapping[str, int]
+    own: Sequence[str]  # the members grouped into this incident (not only lending a claim)
+
+
+@dataclass(frozen=True)
+class IncidentPlan:
+    """Stage 2's output: every incident's work, and how to assemble the comparison."""
+
+    document_ids: Sequence[str]
+    work: Sequence[IncidentWork]
+
+    def assemble(self, incidents: Sequence[Incident]) -> Comparison:
+        """The comparison from each work item's incident, in plan order."""
+        assignments: dict[str, str] = {}
+        for work, incident in zip(self.work, incidents, strict=True):
+            for doc_id in work.own:
+                assignments[doc_id] = incident.id
+        documents_out = [
+            DocumentIncident(id=d, incident=_primary(d, incidents, assignments[d]))
+            for d in self.document_ids
+        ]
+        return Comparison(documents=documents_out, incidents=list(incidents))
+
+
 @dataclass
 class Comparer:
     """Stage object: documents in, a `Comparison` out. Models load once in `warm_up()`."""
@@ -108,24 +139,50 @@ class Comparer:
             self.learned.warm_up()
 
     def run(self, documents: Sequence[Document], progress: Progress | None = None) -> Comparison:
+        """Extract, group, then relate each incident: the stages below, in one process. A batch
+        engine (`claims.batch`) runs the same stages spread over workers."""
         self.warm_up()
         note = progress or (lambda stage, done, total: None)
         docs = list(documents)
         claims_by_doc: dict[str, list[Claim]] = {}
         profiles: list[Profile] = []
-        for i, (document, doc, claims) in enumerate(self.extractor.process_many(docs)):
+        for i, (document, claims, profile) in enumerate(self.extract(docs)):
             claims_by_doc[document.id] = claims
-            profiles.append(Profile.from_doc(doc, document.published_at))
+            profiles.append(profile)
             note("extract", i + 1, len(docs))
-        doc_labels = self.grouper.run(profiles)
+        plan = self.plan(docs, claims_by_doc, profiles)
         note("group", 1, 1)
+        incidents: list[Incident] = []
+        for n, work in enumerate(plan.work):
+            incidents.append(self.relate_incident(work))
+            note("relate", n + 1, len(plan.work))
+        return plan.assemble(incidents)
+
+    def extract(
+        self, documents: Sequence[Document]
+    ) -> Iterator[tuple[Document, list[Claim], Profile]]:
+        """Stage 1, per document: its claims and the profile incident grouping reads."""
+        self.warm_up()
+        for document, doc, claims in self.extractor.process_many(documents):
+            yield document, claims, Profile.from_doc(doc, document.published_at)
+
+    def plan(
+        self,
+        documents: Sequence[Document],
+        claims_by_doc: Mapping[str, list[Claim]],
+        profiles: Sequence[Profile],
+    ) -> IncidentPlan:
+        """Stage 2, over all documents: which documents and claims make each incident.
+        `profiles` in the order of `documents`, which also breaks ties of publication time."""
+        self.warm_up()
+        docs = list(documents)
+        doc_labels = self.grouper.run(list(profiles))
         order = {d.id: i for i, d in enumerate(docs)}
         doc_label = {d.id: lab for d, lab in zip(docs, doc_labels, strict=True)}
         claim_label = self._claim_incidents(claims_by_doc, doc_label)
-        incidents: list[Incident] = []
-        assignments: dict[str, str] = {}
+        work: list[IncidentWork] = []
         labels = sorted(set(doc_labels), key=doc_labels.index)
-        for n, label in enumerate(labels):
+        for label in labels:
             members = [
                 d
                 for d in docs
@@ -136,20 +193,15 @@ class Comparer:
                 d.id: [c for c in claims_by_doc[d.id] if claim_label[c.id] == label]
                 for d in members
             }
-            incident = self._incident(members, mine, order)
-            incidents.append(incident)
-            for d in members:
-                if doc_label[d.id] == label:
-                    assignments[d.id] = incident.id
-            note("relate", n + 1, len(labels))
-        documents_out = [
-            DocumentIncident(
-                id=d.id,
-                incident=_primary(d.id, incidents, assignments[d.id]),
-            )
-            for d in docs
-        ]
-        return Comparison(documents=documents_out, incidents=incidents)
+            own = [d.id for d in members if doc_label[d.id] == label]
+            work.append(IncidentWork(members=members, claims_by_doc=mine, order=order, own=own))
+        return IncidentPlan(document_ids=[d.id for d in docs], work=work)
+
+    def relate_incident(self, work: IncidentWork) -> Incident:
+        """Stage 3, per incident: facts, relations, sources and provenance. Independent of
+        every other incident, so incidents may be related in parallel."""
+        self.warm_up()
+        return self._incident(list(work.members), dict(work.claims_by_doc), dict(work.order))
 
     def build_incident(
         self, documents: Sequence[Document], claims_by_doc: Mapping[str, list[Claim]]
