@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from claims.batch.cli import batch_app
 from claims.errors import ClaimsError
 
 if TYPE_CHECKING:
@@ -35,6 +36,7 @@ train_app = typer.Typer(
     help="Rebuild a shipped model from its licensed data.", no_args_is_help=True
 )
 app.add_typer(train_app, name="train")
+app.add_typer(batch_app, name="batch")
 err = Console(stderr=True)
 T = TypeVar("T")
 
