@@ -242,3 +242,25 @@ def test_facts_a_speakers_own_people_meet_its_named_soldiers() -> None:
     # someone's unnamed people still do not meet soldiers of no side
     anyone = reading("c", "mayor", 0, 0, category="people", negated=True)
     assert relations(anyone, reading("d", "ministry", 2, 2)) == []
+
+
+def test_facts_a_figure_its_source_revised_meets_no_other_source() -> None:
+    # the operator said five were killed, later seven; the ministry's seven is no conflict
+    # with the operator's first figure, and the operator's revision is an update
+    first = reading("a", "operator", 5, 5, rank=0)
+    later = reading("b", "operator", 7, 7, rank=2)
+    ministry = reading("c", "ministry", 7, 7, rank=1)
+    assert relations(first, later, ministry) == [
+        ("a", "b", "updates", "update"),
+        ("b", "c", "corroborates", "numeric_agree"),
+    ]
+    # a source that never revised its figure still conflicts with a different one
+    assert relations(first, reading("d", "union", 9, 9, rank=1)) == [
+        ("a", "d", "conflicts", "numeric")
+    ]
+
+
+def test_facts_mass_is_not_volume() -> None:
+    five_tonnes = reading("a", "town hall", 5, 5, event="spilled", category="mass")
+    twelve_m3 = reading("b", "company", 12, 12, event="spilled", category="volume")
+    assert relations(five_tonnes, twelve_m3) == []

@@ -181,3 +181,20 @@ def test_frames_a_confirmed_report_is_asserted(extractor: Extractor) -> None:
 def test_frames_it_in_a_bodys_words_is_the_speakers_side(extractor: Extractor) -> None:
     zeros = frames_of(extractor, "The army said it suffered no losses.")
     assert [(f.side, f.polarity) for f in zeros] == [("SELF", Polarity.NEGATED)]
+
+
+def test_frames_an_age_is_no_count(extractor: Extractor) -> None:
+    text = "The hospital said the two victims, a man of 70 and a woman of 34, had died."
+    assert slots(frames_of(extractor, text)) == {("killed", "people", 2.0, 2.0)}
+
+
+def test_frames_recovered_and_tonnes_have_their_own_slots(extractor: Extractor) -> None:
+    found = slots(frames_of(extractor, "The agency said 150 barrels of oil were recovered."))
+    assert ("recovered", "volume", 150.0, 150.0) in found
+    found = slots(frames_of(extractor, "The firm said 300 tonnes of oil spilled into the sea."))
+    assert ("spilled", "mass", 300.0, 300.0) in found
+
+
+def test_frames_not_one_is_a_zero_only(extractor: Extractor) -> None:
+    found = frames_of(extractor, '"Not one soldier died at the post," the colonel said.')
+    assert [(f.low, f.polarity) for f in found] == [(0.0, Polarity.NEGATED)]

@@ -46,7 +46,7 @@ COUNTED_EVENTS = frozenset(
     {
         "killed", "wounded", "missing", "trapped", "rescued", "arrested", "escaped", "displaced",
         "released", "paid", "jobs_cut", "turnout", "cost", "spilled", "burned", "destroyed",
-        "affected", "recalled", "duration", "amount",
+        "affected", "recalled", "duration", "amount", "recovered",
     }
 )  # fmt: skip
 UNSHEETED = frozenset({"distance"})  # "300 metres from the border" locates; it is no fact
@@ -61,6 +61,7 @@ EVENT_WORDS = {
     "released": "released", "paid": "paid", "jobs_cut": "jobs cut", "turnout": "turnout",
     "cost": "cost", "spilled": "spilled", "burned": "burned", "destroyed": "destroyed",
     "affected": "affected", "recalled": "recalled", "duration": "duration", "amount": "amount",
+    "recovered": "recovered",
 }  # fmt: skip
 
 
@@ -150,6 +151,7 @@ class SlotComparer:
         slots: dict[tuple[str, str | None, str | None], list[Reading]] = defaultdict(list)
         for r in _wholes(self._adopted(readings)):
             slots[r.frame.event, r.frame.category, r.side].append(r)
+        superseded = _superseded(slots)
         relations: dict[tuple[str, str, str], Relation] = {}
         groups: list[list[Reading]] = []
         rows: list[FactRow] = []
@@ -167,7 +169,7 @@ class SlotComparer:
                 and _same_side(k[2], key[2])
             ]
             for j, other in enumerate(partners):
-                for rel in self._relate(mine, other, same=j == 0):
+                for rel in self._relate(mine, other, superseded, same=j == 0):
                     relations.setdefault((rel.a, rel.b, rel.type.value), rel)
             groups.extend(_agreeing(mine))
             if self.sheet_slot(key[0], key[1]):
@@ -248,19 +250,29 @@ class SlotComparer:
         human = category not in lex.measures
         return (event in HUMAN_EVENTS) == human
 
-    def _relate(self, xs: list[Reading], ys: list[Reading], *, same: bool) -> list[Relation]:
+    def _relate(
+        self,
+        xs: list[Reading],
+        ys: list[Reading],
+        superseded: frozenset[tuple[str, int]],
+        *,
+        same: bool,
+    ) -> list[Relation]:
         out: list[Relation] = []
         for i, a in enumerate(xs):
             for b in ys[i + 1 :] if same else ys:
                 if a.claim.id == b.claim.id:
                     continue
-                rel = self.relate(a, b)
+                rel = self.relate(a, b, superseded)
                 if rel is not None:
                     out.append(rel)
         return out
 
-    def relate(self, a: Reading, b: Reading) -> Relation | None:
-        """Two readings of one slot: conflict, corroboration, update or nothing."""
+    def relate(
+        self, a: Reading, b: Reading, superseded: frozenset[tuple[str, int]] = frozenset()
+    ) -> Relation | None:
+        """Two readings of one slot: conflict, corroboration, update or nothing. `superseded`:
+        readings (`_reading_key`) whose source later gave another figure for the slot."""
         if not self.sheet_slot(a.frame.event, a.frame.category):
             return None
         if not _same_side(a.side, b.side):
@@ -293,6 +305,8 @@ class SlotComparer:
             return _relation(a, b, RelationType.CORROBORATES, "numeric_agree", text, 0.8)
         if Modality.HEDGED in {a.frame.modality, b.frame.modality}:
             return None
+        if superseded & {_reading_key(a), _reading_key(b)}:
+            return None  # a figure its own source later revised is history, not its account
         negated = [r for r in (a, b) if r.frame.polarity is Polarity.NEGATED]
         if len(negated) == 1:
             neg = negated[0]
@@ -309,6 +323,37 @@ class SlotComparer:
             f"“{b.frame.trigger.text}” ({b.party})"
         )
         return _relation(a, b, RelationType.CONFLICTS, "numeric", text, 0.9)
+
+
+def _reading_key(r: Reading) -> tuple[str, int]:
+    """One frame of one claim: claims hold a frame per figure, each at its own position."""
+    return r.claim.id, r.frame.trigger.start
+
+
+def _superseded(
+    slots: Mapping[tuple[str, str | None, str | None], Sequence[Reading]],
+) -> frozenset[tuple[str, int]]:
+    """Readings whose source gave another figure for the same slot in a later report ("five
+    were killed", then "the toll has risen to seven"): the earlier figure is an update's
+    first step, so it meets other sources' figures no more; the latest one does."""
+    out: set[tuple[str, int]] = set()
+    for readings in slots.values():
+        for r in readings:
+            iv = r.interval
+            if iv is None or r.frame.polarity is Polarity.DENIED:
+                continue
+            for later in readings:
+                lv = later.interval
+                if (
+                    later.source == r.source
+                    and later.rank > r.rank
+                    and lv is not None
+                    and later.frame.polarity is not Polarity.DENIED
+                    and not _overlap(iv, lv)
+                ):
+                    out.add(_reading_key(r))
+                    break
+    return frozenset(out)
 
 
 def _denied_pair(a: Reading, b: Reading, denied: Sequence[Reading], agree: bool) -> Relation | None:

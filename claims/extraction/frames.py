@@ -168,7 +168,7 @@ class FrameReader:
     def _counted(self, q: Quantity, start: int, end: int) -> Frame | None:
         lex = self.lexicon
         number = self._starts.get(q.span.start) or self._token_at(q.span.start)
-        if number is None or _label_number(number) or _negated_number(number):
+        if number is None or _label_number(number) or _negated_number(number) or _age(number):
             return None
         if _rate(number, q.span.end) or _only_part(number):
             return None
@@ -565,10 +565,25 @@ def _label_number(number: Token) -> bool:
     return number.dep_ == "nummod" and head.i < number.i and head.pos_ in {"NOUN", "PROPN"}
 
 
+PERSON_NOUNS = frozenset({"man", "woman", "boy", "girl", "person", "child", "patient", "driver"})
+
+
+def _age(number: Token) -> bool:
+    """ "a man of 70", "a woman aged 34", "at the age of 9": an age, no count of anyone."""
+    head = number.head
+    if head.lower_ == "of" and number.dep_ == "pobj":
+        owner = head.head
+        return owner.lemma_.lower() in PERSON_NOUNS or owner.lemma_.lower() == "age"
+    return head.lower_ == "aged" or (number.dep_ == "npadvmod" and head.lower_ == "old")
+
+
 def _negated_number(number: Token) -> bool:
-    """ "eleven died, not two": the corrected figure is what the speaker rejects, no count."""
+    """ "eleven died, not two": the corrected figure is what the speaker rejects, no count;
+    "not one soldier died" is a zero (read by `_zeros`), not a count of one."""
     doc = number.doc
-    return number.i > 0 and doc[number.i - 1].lower_ == "not" and number.dep_ in {"appos", "conj"}
+    if number.i == 0 or doc[number.i - 1].lower_ != "not":
+        return False
+    return number.dep_ in {"appos", "conj"} or number.lower_ in {"one", "1"}
 
 
 def _pronoun(tok: Token) -> bool:
