@@ -24,7 +24,10 @@ def slots(frames: list[Frame]) -> set[tuple[str, str | None, float | None, float
         ("At least 15 villagers are dead, the mayor said.", ("killed", "people", 15.0, None)),
         ("The clinic treated 22 wounded people, a nurse said.", ("wounded", "people", 22.0, 22.0)),
         ("Police said 40 protesters were arrested.", ("arrested", "protesters", 40.0, 40.0)),
-        ("The company said about 300 barrels of oil leaked.", ("spilled", "volume", 300.0, 300.0)),
+        (
+            "The company said about 300 barrels of oil leaked.",
+            ("spilled", "volume", 47700.0, 47700.0),
+        ),
         ("Medics said 14 fans sought medical help.", ("wounded", "people", 14.0, 14.0)),
         ("The agency counted 5,000 displaced people.", ("displaced", "people", 5000.0, 5000.0)),
         ("Officials said the death toll rose to 12.", ("killed", "people", 12.0, 12.0)),
@@ -190,11 +193,51 @@ def test_frames_an_age_is_no_count(extractor: Extractor) -> None:
 
 def test_frames_recovered_and_tonnes_have_their_own_slots(extractor: Extractor) -> None:
     found = slots(frames_of(extractor, "The agency said 150 barrels of oil were recovered."))
-    assert ("recovered", "volume", 150.0, 150.0) in found
+    assert ("recovered", "volume", 150.0 * 159, 150.0 * 159) in found
     found = slots(frames_of(extractor, "The firm said 300 tonnes of oil spilled into the sea."))
-    assert ("spilled", "mass", 300.0, 300.0) in found
+    assert ("spilled", "mass", 300_000.0, 300_000.0) in found
 
 
 def test_frames_not_one_is_a_zero_only(extractor: Extractor) -> None:
     found = frames_of(extractor, '"Not one soldier died at the post," the colonel said.')
     assert [(f.low, f.polarity) for f in found] == [(0.0, Polarity.NEGATED)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The group said it stole two terabytes of data.", ("data", 2000.0)),
+        ("The hospital said hackers copied about 60 gigabytes of files.", ("data", 60.0)),
+        ("The firm said 12 cubic metres of water escaped.", ("volume", 12000.0)),
+        ("Officials said the fire burned 100 square kilometres.", ("area", 10000.0)),
+    ],
+)
+def test_frames_measures_compare_in_one_unit(
+    extractor: Extractor, text: str, expected: tuple[str, float]
+) -> None:
+    assert expected in {(f.category, f.low) for f in frames_of(extractor, text)}
+
+
+@pytest.mark.parametrize(
+    ("text", "event"),
+    [
+        ("The ministry said 32 guards had been on duty that night.", "on_duty"),
+        ("The operator said 412 passengers were on board.", "aboard"),
+        ("The hospital said 24 patients remain in hospital.", "hospitalised"),
+    ],
+)
+def test_frames_a_state_phrase_names_the_slot(extractor: Extractor, text: str, event: str) -> None:
+    assert event in {f.event for f in frames_of(extractor, text)}
+
+
+def test_frames_a_reported_denial_denies_only_before_the_speakers_own_words(
+    extractor: Extractor,
+) -> None:
+    text = (
+        "The ministry rejected claims that the deal cost $4.8 billion, saying it was worth "
+        "$2.1 billion."
+    )
+    polarity = {f.low: f.polarity for f in frames_of(extractor, text)}
+    assert polarity == {4.8e9: Polarity.DENIED, 2.1e9: Polarity.ASSERTED}
+    quoted = '"The claims are false. Our toll of 41 is verified," the agency said, rejecting them.'
+    assert all(f.polarity is Polarity.ASSERTED for f in frames_of(extractor, quoted) if f.low)

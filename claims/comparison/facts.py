@@ -46,14 +46,15 @@ COUNTED_EVENTS = frozenset(
     {
         "killed", "wounded", "missing", "trapped", "rescued", "arrested", "escaped", "displaced",
         "released", "paid", "jobs_cut", "turnout", "cost", "spilled", "burned", "destroyed",
-        "affected", "recalled", "duration", "amount", "recovered",
+        "affected", "recalled", "duration", "amount", "recovered", "on_duty", "aboard",
+        "hospitalised",
     }
 )  # fmt: skip
 UNSHEETED = frozenset({"distance"})  # "300 metres from the border" locates; it is no fact
 DURATIONS = frozenset({"hours", "minutes", "days"})
 HUMAN_EVENTS = frozenset(
     {"killed", "wounded", "missing", "trapped", "rescued", "arrested", "escaped", "displaced",
-     "released", "turnout", "affected", "jobs_cut"}
+     "released", "turnout", "affected", "jobs_cut", "on_duty", "aboard", "hospitalised"}
 )  # fmt: skip
 EVENT_WORDS = {
     "killed": "killed", "wounded": "wounded", "missing": "missing", "trapped": "trapped",
@@ -61,7 +62,8 @@ EVENT_WORDS = {
     "released": "released", "paid": "paid", "jobs_cut": "jobs cut", "turnout": "turnout",
     "cost": "cost", "spilled": "spilled", "burned": "burned", "destroyed": "destroyed",
     "affected": "affected", "recalled": "recalled", "duration": "duration", "amount": "amount",
-    "recovered": "recovered",
+    "recovered": "recovered", "on_duty": "on duty", "aboard": "on board",
+    "hospitalised": "in hospital",
 }  # fmt: skip
 
 
@@ -112,14 +114,17 @@ class Reading:
 
     def _figure(self) -> str:
         f = self.frame
+        unit = load_frame_lexicon().unit_names.get(f.category or "")
         if f.low is not None and f.high is not None:
             v = _num(f.low) if f.low == f.high else f"{_num(f.low)}–{_num(f.high)}"
-            return f"~{v}" if f.approximate else v
-        if f.low is not None:
-            return f"≥ {_num(f.low)}"
-        if f.high is not None:
-            return f"≤ {_num(f.high)}"
-        return "?"
+            v = f"~{v}" if f.approximate else v
+        elif f.low is not None:
+            v = f"≥ {_num(f.low)}"
+        elif f.high is not None:
+            v = f"≤ {_num(f.high)}"
+        else:
+            return "?"
+        return f"{v} {unit}" if unit else v
 
 
 @dataclass(frozen=True)

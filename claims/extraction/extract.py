@@ -7,6 +7,7 @@ A Haystack-style stage object: settings in `__init__`, the spaCy model loaded on
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable, Iterator
 
 from spacy.language import Language
@@ -18,7 +19,17 @@ from claims.extraction.lexicon import Lexicon, load_lexicon
 from claims.extraction.nlp import DEFAULT_SPACY_MODEL, SpacyStage
 from claims.extraction.normalise import DocNormaliser, Normalised
 from claims.extraction.resolve import ClaimantResolver
-from claims.models import Claim, Claimant, ClaimKind, Document, EntityType, Span
+from claims.models import (
+    Claim,
+    Claimant,
+    ClaimKind,
+    Document,
+    EntityType,
+    Frame,
+    Polarity,
+    Span,
+    Stance,
+)
 
 MIN_UNATTRIBUTED_WORDS = 4
 REPORTER = "the reporter"
@@ -181,8 +192,28 @@ def _build_claim(
         times=norm.times,
         places=norm.places,
         actors=norm.actors,
-        frames=norm.frames,
+        frames=_denied_frames(norm, kind, body),
     )
+
+
+_OWN_WORDS = re.compile(r",? (?:saying|adding|insisting|stating)\b")
+
+
+def _denied_frames(norm: Normalised, kind: ClaimKind, body: Span) -> list[Frame]:
+    """ "The army denied that 40 civilians died": the figure of a reported denial is what the
+    speaker says is wrong. Only for reported speech (a quote carries the speaker's own
+    words, denial and figures alike) and only before "saying ...", which gives the speaker's
+    own account ("rejected the allegations, saying the deal was worth $2.1 billion")."""
+    if norm.stance is not Stance.DENIED or kind is not ClaimKind.INDIRECT:
+        return norm.frames
+    own = _OWN_WORDS.search(body.text)
+    limit = body.start + own.start() if own else body.end
+    return [
+        f.model_copy(update={"polarity": Polarity.DENIED})
+        if f.polarity is Polarity.ASSERTED and f.trigger.start < limit
+        else f
+        for f in norm.frames
+    ]
 
 
 def _after_kicker(sent: SpacySpan) -> SpacySpan | None:

@@ -15,7 +15,7 @@ quantities the normaliser found, so a frame never costs a second parse. The word
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
@@ -45,6 +45,30 @@ class FrameLexicon:
     measures: frozenset[str] = frozenset()
     uncommitted: tuple[str, ...] = ()  # "could not confirm": says neither yes nor no
     equivalent: tuple[frozenset[str], ...] = ()
+    unit_factors: dict[str, dict[str, float]] = field(default_factory=dict)
+    unit_names: dict[str, str] = field(default_factory=dict)  # the unit figures are kept in
+    state_phrases: dict[str, str] = field(default_factory=dict)  # "on duty" → on_duty
+
+    def factor(self, category: str | None, unit: str | None) -> float:
+        """What one `unit` is in the category's own unit ("terabytes" → 1000 GB); 1 when the
+        unit is unknown, or the category has one unit only."""
+        table = self.unit_factors.get(category or "")
+        if not table or not unit:
+            return 1.0
+        low = unit.lower().strip().rstrip(".")
+        for form in (
+            low,
+            _singular(low),
+            low.replace("metres", "metre").replace("meters", "meter"),
+        ):
+            if form in table:
+                return table[form]
+        return 1.0
+
+    @property
+    def known_events(self) -> frozenset[str]:
+        """The event classes of the lexicon (not a verb taken as it was written)."""
+        return frozenset(self.events.values()) | frozenset(self.state_phrases.values())
 
     @property
     def known(self) -> frozenset[str]:
@@ -114,6 +138,11 @@ def load_frame_lexicon() -> FrameLexicon:
         measures=frozenset(raw.get("measure_categories", ())),
         uncommitted=tuple(raw["modality"].get("uncommitted", ())),
         equivalent=tuple(frozenset(g) for g in raw.get("equivalent_events", ())),
+        unit_factors={
+            k: {u: float(f) for u, f in v.items()} for k, v in raw.get("unit_factors", {}).items()
+        },
+        unit_names=dict(raw.get("unit_names", {})),
+        state_phrases=dict(raw.get("state_phrases", {})),
     )
 
 
@@ -196,7 +225,13 @@ class FrameReader:
             category = lex.generic  # "two died", "two of them were killed": people
         if category is None:
             category = _singular(q.unit.lower()) if q.unit else None
+        if category not in lex.measures and event not in lex.known_events:
+            event = self._state_event(number, end) or event  # "32 guards were on duty"
         low, high = _interval(q)
+        factor = lex.factor(category, q.unit or (nominal.text if nominal is not None else None))
+        if factor != 1.0:  # "2 TB" and "60 gigabytes" compare in one unit
+            low = low * factor if low is not None else None
+            high = high * factor if high is not None else None
         return Frame(
             event=event,
             category=category,
@@ -230,6 +265,19 @@ class FrameReader:
         if category is None and event in _HUMAN_EVENTS:
             category = lex.generic
         return event, category
+
+    def _state_event(self, number: Token, end: int) -> str | None:
+        """The state a phrase after the count names ("were on duty", "on board", "remain in
+        hospital"), within the count's sentence and the claim."""
+        sent = number.sent
+        stop = min(sent.end_char, end)
+        text = " " + " ".join(self.doc.text[number.idx : stop].lower().split()) + " "
+        hits = [
+            (text.find(f" {p} "), state)
+            for p, state in self.lexicon.state_phrases.items()
+            if f" {p} " in text
+        ]
+        return min(hits)[1] if hits else None
 
     def _called_false(self, number: Token) -> bool:
         """A count inside a claim someone calls false or rejects: "the claim that two of our

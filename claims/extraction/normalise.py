@@ -32,7 +32,7 @@ from dateparser.date import DateDataParser
 from pydantic import BaseModel, ConfigDict
 
 from claims.extraction.frames import FrameReader
-from claims.models import Frame, Mention, Polarity, Quantity, Span, Stance, TimeExpression
+from claims.models import Frame, Mention, Quantity, Span, Stance, TimeExpression
 
 DENY_LEMMAS = frozenset({"deny", "dismiss", "reject", "refute", "rebut", "dispute"})
 ALLEGE_LEMMAS = frozenset({"allege", "claim", "accuse"})
@@ -407,17 +407,9 @@ class DocNormaliser:
         end = max(start, end)
         quantities = _quantities(index, start, end)
         stance = _stance(text[start:end], cue_lemma, negated_cue)
-        frames = self._frames.run(start, end, quantities)
-        if stance is Stance.DENIED:  # "the army denied that 40 civilians died"
-            frames = [
-                f.model_copy(update={"polarity": Polarity.DENIED})
-                if f.polarity is Polarity.ASSERTED
-                else f
-                for f in frames
-            ]
         return Normalised(
             quantities=quantities,
-            frames=frames,
+            frames=self._frames.run(start, end, quantities),
             times=_times(index, start, end, published_at),
             places=_mentions(index, start, end, PLACE_LABELS),
             actors=_mentions(index, start, end, ACTOR_LABELS),
