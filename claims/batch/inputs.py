@@ -14,9 +14,6 @@ import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-from pydantic import ValidationError
 
 from claims.errors import (
     BinaryInputError,
@@ -25,10 +22,15 @@ from claims.errors import (
     InvalidRecordError,
     UnreadableInputError,
 )
-from claims.extraction.ingest import HTML_SUFFIXES, make_document, read_document
+from claims.extraction.ingest import (
+    HTML_SUFFIXES,
+    RECORD_FIELDS,
+    read_document,
+    record_document,
+)
 from claims.models import Document
 
-FIELDS = ("id", "text", "title", "outlet", "url", "published_at")  # the `claims compare` record
+FIELDS = RECORD_FIELDS  # the `claims compare` record
 TEXT_SUFFIXES = {".txt", *HTML_SUFFIXES}
 PARQUET_SUFFIXES = {".parquet", ".pq"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson", ".json"}
@@ -40,27 +42,6 @@ class InputScan:
     """What `scan` found: the number of documents (for the progress bar's ETA)."""
 
     documents: int
-
-
-def record_document(record: Any, where: str) -> Document:
-    """One `claims compare` record (a JSON object or a Parquet row) as a Document."""
-    if not isinstance(record, dict) or not isinstance(record.get("text"), str):
-        raise InvalidRecordError(f"{where}: expected an object with a string 'text'")
-    unknown = set(record) - set(FIELDS)
-    if unknown:
-        raise InvalidRecordError(f"{where}: unknown fields {sorted(unknown)}")
-    try:
-        return make_document(
-            record["text"],
-            doc_id=str(record["id"]) if record.get("id") is not None else None,
-            name=where,
-            title=record.get("title"),
-            outlet=record.get("outlet"),
-            url=record.get("url"),
-            published_at=record.get("published_at"),
-        )
-    except ValidationError as exc:
-        raise InvalidRecordError(f"{where}: {exc.errors()[0]['msg']}") from exc
 
 
 def _jsonl(path: Path) -> Iterator[Document]:

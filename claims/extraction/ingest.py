@@ -10,6 +10,7 @@ import hashlib
 import sys
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from claims.errors import (
     BinaryInputError,
@@ -112,8 +113,6 @@ def read_jsonl_documents(path: str) -> list[Document]:
     `outlet`, `url`, `published_at`. Errors name the line, so a batch job can fix its input."""
     import json
 
-    from pydantic import ValidationError
-
     name = "<stdin>" if path == "-" else path
     if path == "-":
         data = sys.stdin.buffer.read()
@@ -133,24 +132,7 @@ def read_jsonl_documents(path: str) -> list[Document]:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
             raise InvalidRecordError(f"{where}: not JSON ({exc.msg})") from exc
-        if not isinstance(record, dict) or not isinstance(record.get("text"), str):
-            raise InvalidRecordError(f"{where}: expected an object with a string 'text'")
-        allowed = {"id", "text", "title", "outlet", "url", "published_at"}
-        unknown = set(record) - allowed
-        if unknown:
-            raise InvalidRecordError(f"{where}: unknown fields {sorted(unknown)}")
-        try:
-            document = make_document(
-                record["text"],
-                doc_id=str(record["id"]) if record.get("id") is not None else None,
-                name=where,
-                title=record.get("title"),
-                outlet=record.get("outlet"),
-                url=record.get("url"),
-                published_at=record.get("published_at"),
-            )
-        except ValidationError as exc:
-            raise InvalidRecordError(f"{where}: {exc.errors()[0]['msg']}") from exc
+        document = record_document(record, where)
         if document.id in seen:
             raise InvalidRecordError(f"{where}: duplicate id {document.id!r}")
         seen.add(document.id)
@@ -158,3 +140,30 @@ def read_jsonl_documents(path: str) -> list[Document]:
     if not documents:
         raise EmptyInputError(f"{name}: no documents")
     return documents
+
+
+RECORD_FIELDS = ("id", "text", "title", "outlet", "url", "published_at")  # a `compare` record
+
+
+def record_document(record: Any, where: str) -> Document:
+    """One `claims compare` record (a JSON object, a Parquet row) as a Document; one place for
+    the CLI, the batch readers and their coded errors."""
+    from pydantic import ValidationError
+
+    if not isinstance(record, dict) or not isinstance(record.get("text"), str):
+        raise InvalidRecordError(f"{where}: expected an object with a string 'text'")
+    unknown = set(record) - set(RECORD_FIELDS)
+    if unknown:
+        raise InvalidRecordError(f"{where}: unknown fields {sorted(unknown)}")
+    try:
+        return make_document(
+            record["text"],
+            doc_id=str(record["id"]) if record.get("id") is not None else None,
+            name=where,
+            title=record.get("title"),
+            outlet=record.get("outlet"),
+            url=record.get("url"),
+            published_at=record.get("published_at"),
+        )
+    except ValidationError as exc:
+        raise InvalidRecordError(f"{where}: {exc.errors()[0]['msg']}") from exc
