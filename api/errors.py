@@ -41,6 +41,23 @@ class InvalidAPIKeyError(ClaimsError):
     code = "invalid_api_key"
 
 
+class InsufficientScopeError(ClaimsError):
+    """A read-scope key on an endpoint that writes."""
+
+    code = "insufficient_scope"
+
+
+class RateLimitedError(ClaimsError):
+    """Over the rate limit of this key or client address; `retry_after` is in seconds."""
+
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: int, limit: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.limit = limit
+
+
 class NotReadyError(ClaimsError):
     """The models are still loading (or failed to load); the caller may retry later."""
 
@@ -87,6 +104,8 @@ STATUS_BY_ERROR: dict[type[ClaimsError], int] = {
     DocumentConflictError: 409,
     NotAuthenticatedError: 401,
     InvalidAPIKeyError: 403,
+    InsufficientScopeError: 403,
+    RateLimitedError: 429,
     ModelNotAvailableError: 503,
     NotReadyError: 503,
 }
@@ -124,6 +143,10 @@ def claims_error_response(exc: ClaimsError) -> JSONResponse:
         headers["WWW-Authenticate"] = "Bearer"
     if status == 503:
         headers["Retry-After"] = "5"
+    if isinstance(exc, RateLimitedError):
+        headers["Retry-After"] = str(exc.retry_after)
+        headers["RateLimit-Limit"] = str(exc.limit)
+        headers["RateLimit-Remaining"] = "0"
     if status >= 500 and not isinstance(exc, NotReadyError):
         logger.error("%s: %s", exc.code, exc)
     return error_response(status, exc.code, str(exc), exc.__dict__.get("loc", ()), headers)

@@ -12,7 +12,6 @@ where they sit in the request.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC
@@ -61,11 +60,8 @@ class ClaimExtractor(DocumentAnalyser, Protocol):
 
 
 class DocumentComparer(IncidentBuilder, Protocol):
-    """What the service needs of the app's comparer (see `api.state.SerialComparer`).
-
-    `updates` serialises the stored incidents' read-modify-write across request threads."""
-
-    updates: threading.Lock
+    """What the service needs of the app's comparer (see `api.state.SerialComparer`). The
+    stored incidents' read-modify-write is serialised by the store's `incident_lock()`."""
 
     def compare(self, documents: Sequence[Document]) -> Comparison: ...
 
@@ -142,7 +138,6 @@ def ingest_document(
             embedder=embedder,
             comparer=comparer,
             document=document,
-            lock=comparer.updates,
         )
     except update.DocumentTextConflictError as exc:
         at(["body", "id"], exc)
@@ -161,9 +156,7 @@ def delete_document(*, store: ClaimStore, comparer: DocumentComparer, document_i
     """Delete the document, then rebuild its incident without it (or delete the incident when
     it was the last member)."""
     try:
-        update.remove(
-            store=store, comparer=comparer, document_id=document_id, lock=comparer.updates
-        )
+        update.remove(store=store, comparer=comparer, document_id=document_id)
     except DocumentNotFoundError as exc:
         at(["path", "document_id"], exc)
         raise

@@ -10,6 +10,7 @@ import json
 from functools import lru_cache
 from typing import Annotated, Any, Literal
 
+from limits import parse_many
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -23,9 +24,20 @@ class Settings(BaseSettings):
     )
 
     database_url: str = "sqlite:///./claims.db"
-    # Empty: the API is open. Otherwise write endpoints need `Authorization: Bearer <key>`.
-    # CLAIMS_API_KEYS takes a JSON list or comma-separated keys; repr=False keeps keys out of logs.
+    # Keys (see api/access.py). Empty: the API is open. CLAIMS_API_KEYS hold the write scope,
+    # CLAIMS_READ_API_KEYS the read scope; each takes a JSON list or comma-separated keys.
+    # repr=False keeps keys out of logs.
     api_keys: Annotated[list[str], NoDecode] = Field(default_factory=list, repr=False)
+    read_api_keys: Annotated[list[str], NoDecode] = Field(default_factory=list, repr=False)
+    # Which endpoints need a key once keys are configured: ingest/delete only, also the
+    # stateless model runs (extract, compare, search), or every /v1 endpoint.
+    require_keys_for: Literal["writes", "compute", "all"] = "writes"
+    # Rate limits in cost units (a read costs 1, a model run 10) per window, `limits` notation
+    # ("600/minute", "10/second;600/hour"); empty disables. Anonymous: per client address.
+    rate_limit_anonymous: str = "600/minute"
+    rate_limit_key: str = "6000/minute"
+    # Where the counters live: memory:// counts per process; redis://host:6379 shares them.
+    rate_limit_storage: str = "memory://"
     max_text_chars: int = Field(default=200_000, ge=1)
     max_body_bytes: int = Field(default=2_000_000, ge=1)
     max_documents_per_request: int = Field(default=100, ge=1)
@@ -37,7 +49,14 @@ class Settings(BaseSettings):
     # "rules": frames and wording rules only (no model load, lower latency).
     relation_scorer: Literal["model", "rules"] = "model"
 
-    @field_validator("api_keys", mode="before")
+    @field_validator("rate_limit_anonymous", "rate_limit_key")
+    @classmethod
+    def _valid_limit(cls, value: str) -> str:
+        if value.strip():
+            parse_many(value)  # raises ValueError on a malformed limit, at startup
+        return value.strip()
+
+    @field_validator("api_keys", "read_api_keys", mode="before")
     @classmethod
     def _split_keys(cls, value: Any) -> Any:
         if isinstance(value, str):

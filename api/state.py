@@ -15,6 +15,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from api.access import RateLimiter
 from api.errors import NotReadyError
 from api.settings import Settings
 from claims.comparison.compare import Comparer
@@ -51,17 +52,13 @@ class SerialExtractor:
 
 
 class SerialComparer:
-    """The app's `Comparer`, run under the pipeline lock it shares with the extractor.
-
-    `updates` is a second lock that serialises the read-modify-write of stored incidents (read
-    memberships, rebuild, write), so two ingests in this process cannot both build an incident
-    from the same old state and lose one of the documents.
-    """
+    """The app's `Comparer`, run under the pipeline lock it shares with the extractor. (The
+    read-modify-write of stored incidents is serialised by the store's `incident_lock()`,
+    across this process's threads and other processes.)"""
 
     def __init__(self, comparer: Comparer, lock: threading.RLock) -> None:
         self.comparer = comparer
         self._lock = lock
-        self.updates = threading.Lock()
 
     @property
     def grouper(self) -> DocumentGrouper:
@@ -92,8 +89,10 @@ class AppState:
     load_error: ClaimsError | None = None
     serial_extractor: SerialExtractor = field(init=False)
     comparer: SerialComparer = field(init=False)
+    rate_limiter: RateLimiter = field(init=False)
 
     def __post_init__(self) -> None:
+        self.rate_limiter = RateLimiter(self.settings)
         # One lock for the one spaCy pipeline the extractor and the relation scorer share.
         nlp_lock = threading.RLock()
         self.serial_extractor = SerialExtractor(self.extractor, nlp_lock)

@@ -231,7 +231,9 @@ def running_client(
     database: Path, extractor: Extractor, embedder: SentenceTransformerEmbedder
 ) -> TestClient:
     app = create_app(
-        Settings(database_url=f"sqlite:///{database}"), extractor=extractor, embedder=embedder
+        Settings(database_url=f"sqlite:///{database}", rate_limit_anonymous=""),
+        extractor=extractor,
+        embedder=embedder,
     )
     return TestClient(app)
 

@@ -147,11 +147,19 @@ def serve(
         str, typer.Option(help="Interface to bind; loopback by default.")
     ] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Worker processes, each with its own models (~0.8 GB); default: one per core.",
+        ),
+    ] = None,
 ) -> None:
     """Run the REST API (settings from CLAIMS_* environment variables; docs at /docs)."""
+    from api.server import default_workers
     from api.server import serve as run_server
 
-    run_server(host=host, port=port)
+    run_server(host=host, port=port, workers=workers or default_workers())
 
 
 def _load_corpus(loader: Callable[[Path], T], directory: Path) -> T:

@@ -8,16 +8,17 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api import service
+from api.access import Compute, Read
 from api.deps import EmbedderDep, StoreDep
-from api.routes.responses import error_doc
+from api.routes.responses import AUTH_ERRORS, error_doc
 from api.schemas import ClaimsPublic, SearchResults
 from claims.models import ClaimKind
 from claims.store import ClaimFilters
 
-router = APIRouter(prefix="/claims", tags=["claims"])
+router = APIRouter(prefix="/claims", tags=["claims"], responses=AUTH_ERRORS)
 
 
-@router.get("", summary="List stored claims, filtered and paginated")
+@router.get("", summary="List stored claims, filtered and paginated", dependencies=[Read])
 def list_claims(
     store: StoreDep,
     claimant: Annotated[
@@ -42,6 +43,7 @@ def list_claims(
 @router.get(
     "/search",
     summary="Semantic search: stored claims closest in meaning to a query",
+    dependencies=[Compute],
     responses={503: error_doc("Models still loading (`not_ready`)")},
 )
 def search_claims(

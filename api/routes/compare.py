@@ -5,12 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api import service
+from api.access import Compute
 from api.deps import ComparerDep, SettingsDep
-from api.routes.responses import INPUT_ERRORS, error_doc
+from api.routes.responses import AUTH_ERRORS, INPUT_ERRORS, error_doc
 from api.schemas import CompareRequest
 from claims.models import Comparison
 
-router = APIRouter(tags=["compare"])
+router = APIRouter(tags=["compare"], dependencies=[Compute], responses=AUTH_ERRORS)
 
 
 @router.post(

@@ -7,13 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Response, status
 
 from api import service
+from api.access import Read, Write
 from api.deps import (
     ComparerDep,
     EmbedderDep,
     ExtractorDep,
     SettingsDep,
     StoreDep,
-    WriteAccess,
 )
 from api.routes.responses import AUTH_ERRORS, INPUT_ERRORS, NOT_FOUND, error_doc
 from api.schemas import ClaimsPublic, DocumentCreate, DocumentPublic
@@ -27,7 +27,7 @@ DocumentId = Annotated[str, Path(description="The document's id.", max_length=20
     "",
     summary="Ingest a report: extract, embed and store its claims, and add it to its incident",
     status_code=status.HTTP_201_CREATED,
-    dependencies=[WriteAccess],
+    dependencies=[Write],
     responses={
         200: {"model": DocumentPublic, "description": "Already stored (same id and text)"},
         409: error_doc("The id is taken by a document with other text"),
@@ -57,7 +57,12 @@ def create_document(
     return document
 
 
-@router.get("/{document_id}", summary="A stored document", responses=NOT_FOUND)
+@router.get(
+    "/{document_id}",
+    summary="A stored document",
+    dependencies=[Read],
+    responses={**NOT_FOUND, **AUTH_ERRORS},
+)
 def get_document(document_id: DocumentId, store: StoreDep) -> DocumentPublic:
     return service.get_document(store=store, document_id=document_id)
 
@@ -66,7 +71,7 @@ def get_document(document_id: DocumentId, store: StoreDep) -> DocumentPublic:
     "/{document_id}",
     summary="Delete a document with its claims and vectors; its incident is rebuilt without it",
     status_code=status.HTTP_204_NO_CONTENT,
-    dependencies=[WriteAccess],
+    dependencies=[Write],
     responses={
         **NOT_FOUND,
         **AUTH_ERRORS,
@@ -77,6 +82,11 @@ def delete_document(document_id: DocumentId, store: StoreDep, comparer: Comparer
     service.delete_document(store=store, comparer=comparer, document_id=document_id)
 
 
-@router.get("/{document_id}/claims", summary="A stored document's claims", responses=NOT_FOUND)
+@router.get(
+    "/{document_id}/claims",
+    summary="A stored document's claims",
+    dependencies=[Read],
+    responses={**NOT_FOUND, **AUTH_ERRORS},
+)
 def document_claims(document_id: DocumentId, store: StoreDep) -> ClaimsPublic:
     return service.document_claims(store=store, document_id=document_id)

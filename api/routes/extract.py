@@ -5,11 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api import service
+from api.access import Compute
 from api.deps import ExtractorDep, SettingsDep
-from api.routes.responses import INPUT_ERRORS
+from api.routes.responses import AUTH_ERRORS, INPUT_ERRORS
 from api.schemas import Extraction, ExtractRequest
 
-router = APIRouter(tags=["extract"])
+router = APIRouter(tags=["extract"], dependencies=[Compute], responses=AUTH_ERRORS)
 
 
 @router.post(

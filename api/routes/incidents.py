@@ -12,11 +12,14 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
 
 from api import service
+from api.access import Read
 from api.deps import StoreDep
-from api.routes.responses import error_doc
+from api.routes.responses import AUTH_ERRORS, error_doc
 from api.schemas import ExportFormat, IncidentPublic, IncidentsPublic
 
-router = APIRouter(prefix="/incidents", tags=["incidents"])
+router = APIRouter(
+    prefix="/incidents", tags=["incidents"], dependencies=[Read], responses=AUTH_ERRORS
+)
 
 IncidentId = Annotated[str, Path(description="The incident's id.", max_length=200)]
 INCIDENT_NOT_FOUND: dict[int | str, dict[str, Any]] = {

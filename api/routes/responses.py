@@ -28,7 +28,10 @@ INPUT_ERRORS: dict[int | str, dict[str, Any]] = {
     503: error_doc("Models still loading (`not_ready`) or not installed"),
 }
 AUTH_ERRORS: dict[int | str, dict[str, Any]] = {
-    401: error_doc("No API key (`not_authenticated`)"),
-    403: error_doc("Wrong API key (`invalid_api_key`)"),
+    401: error_doc("No API key where one is required (`not_authenticated`)"),
+    403: error_doc(
+        "Wrong API key (`invalid_api_key`) or a read key on a write (`insufficient_scope`)"
+    ),
+    429: error_doc("Over the rate limit (`rate_limited`); see `Retry-After`"),
 }
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: error_doc("No such document")}

@@ -10,15 +10,14 @@ the same grouping for reports that clearly belong together (see tests/api/test_a
 Keyword-only functions over a `ClaimStore`, so the API, the CLI and batch jobs share one
 implementation; callers map the errors (`DocumentTextConflictError`, `DocumentNotFoundError`) to
 their own surface. The read-modify-write of stored incidents (read memberships, rebuild, write)
-runs under `lock`: callers that update one store from several threads pass the same lock to
-every call, so two ingests cannot both build an incident from the same old state and lose one
-of the documents. Single-threaded callers can leave it out.
+runs under the store's `incident_lock()`, which holds across threads and processes (an advisory
+lock in PostgreSQL, a file lock beside an SQLite file), so two ingests, in one server or in
+several workers, cannot both build an incident from the same old state and lose a document.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple, Protocol
@@ -58,8 +57,6 @@ __all__ = [
 # Candidate documents for joining an incident: published within this many days of the new one.
 # The grouper never links documents further apart, so looking further only costs time.
 CANDIDATE_WINDOW = timedelta(days=30)
-
-Lock = AbstractContextManager[object]
 
 
 class DocumentAnalyser(Protocol):
@@ -111,7 +108,6 @@ def ingest(
     comparer: IncidentBuilder,
     document: Document,
     window: timedelta = CANDIDATE_WINDOW,
-    lock: Lock | None = None,
 ) -> Ingested:
     """Extract, embed and store a document, then add it to its incident.
 
@@ -152,7 +148,6 @@ def ingest(
             document_id=document.id,
             extractor=extractor,
             window=window,
-            lock=lock,
         )
         # None: another caller put it in an incident first, or it was deleted meanwhile.
         incident_id = (
@@ -168,13 +163,12 @@ def join_incident(
     document_id: str,
     extractor: DocumentAnalyser | None = None,
     window: timedelta = CANDIDATE_WINDOW,
-    lock: Lock | None = None,
 ) -> Incident | None:
     """Put a stored, profiled document into the incident it belongs to, or a new one, and
     rebuild only that incident. Does nothing if the document is already in an incident.
     With an `extractor`, candidate profiles stored by an older version are brought up to date
     first (see `candidate_profiles`)."""
-    with lock or nullcontext():
+    with store.incident_lock():
         if store.incident_of_document(document_id) is not None:
             return None  # another request got there first
         stored = store.get_document(document_id)
@@ -201,11 +195,10 @@ def remove(
     store: ClaimStore,
     comparer: IncidentBuilder,
     document_id: str,
-    lock: Lock | None = None,
 ) -> None:
     """Delete the document, then rebuild its incident without it (or delete the incident when
     it was the last member). Raises `DocumentNotFoundError` when there is no such document."""
-    with lock or nullcontext():
+    with store.incident_lock():
         incident_id = store.incident_of_document(document_id)
         if not store.delete_document(document_id):
             raise DocumentNotFoundError(f"no document {document_id!r}")

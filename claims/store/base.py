@@ -9,6 +9,7 @@ compares vectors from two different spaces.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple, Protocol, runtime_checkable
@@ -153,5 +154,16 @@ class ClaimStore(Protocol):
         ...
 
     def delete_incident(self, incident_id: str) -> bool: ...
+
+    def incident_lock(self) -> AbstractContextManager[None]:
+        """Held around every read-modify-write of stored incidents (read memberships, rebuild,
+        write), across the threads of this process *and* across processes on the same database.
+
+        Why: an incident is rebuilt from the membership read at the start; two ingests that
+        read the same old membership would each write an incident holding only their own new
+        document, and one document would silently leave its incident. A thread lock is not
+        enough once several server workers or batch jobs write to one database. Not reentrant.
+        """
+        ...
 
     def close(self) -> None: ...

@@ -49,6 +49,7 @@ SCHEMA_VERSION = 1
 
 # Any constant shared by every client of this schema: serialises concurrent schema creation.
 _SCHEMA_LOCK = 0x636C61696D73  # "claims"
+_INCIDENT_LOCK = 0x636C61696D73 + 1  # the incidents' read-modify-write (see incident_lock)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS store_state (
@@ -183,6 +184,8 @@ class PostgresClaimStore(SQLClaimStoreMixin):
         self.url = url
         self._conninfo = _libpq_url(url)
         self._lock = threading.RLock()
+        self._incident_lock = threading.Lock()
+        self._lock_conn: psycopg.Connection[tuple[Any, ...]] | None = None
         self._indexes: dict[str, VectorIndex] = {}
         self._generation: int | None = None
         self._closed = False
@@ -396,8 +399,35 @@ class PostgresClaimStore(SQLClaimStoreMixin):
         except psycopg.Error as exc:
             raise StoreError(f"storing incident {incident.id!r} failed: {exc}") from exc
 
+    @contextmanager
+    def incident_lock(self) -> Iterator[None]:
+        """A session-level advisory lock on a connection of its own, so it is held across the
+        many short transactions of an incident rebuild and is released by the server if this
+        process dies; the thread lock first, because a session's advisory lock is reentrant
+        for every thread that shares the session."""
+        with self._incident_lock:
+            if self._closed:
+                raise StoreError("the store is closed")
+            if self._lock_conn is None or self._lock_conn.closed or self._lock_conn.broken:
+                self._lock_conn = self._connect()
+            conn = self._lock_conn
+            try:
+                conn.execute("SELECT pg_advisory_lock(%s)", (_INCIDENT_LOCK,))
+            except psycopg.Error as exc:
+                raise StoreError(f"cannot take the incident lock: {exc}") from exc
+            try:
+                yield
+            finally:
+                if not (conn.closed or conn.broken):  # a dropped session released it already
+                    try:
+                        conn.execute("SELECT pg_advisory_unlock(%s)", (_INCIDENT_LOCK,))
+                    except psycopg.Error:
+                        conn.close()  # closing the session releases the lock
+
     def close(self) -> None:
         with self._lock:
             self._indexes.clear()
             self._closed = True
             self._conn.close()
+        if self._lock_conn is not None:
+            self._lock_conn.close()

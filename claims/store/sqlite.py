@@ -14,6 +14,7 @@ and deleting a document drops its membership and profile by cascade.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import re
 import sqlite3
@@ -134,6 +135,7 @@ class SQLiteClaimStore(SQLClaimStoreMixin):
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
         self._lock = threading.RLock()
+        self._incident_lock = threading.Lock()
         self._indexes: dict[str, VectorIndex] = {}
         try:
             if self.path != ":memory:":
@@ -327,6 +329,29 @@ class SQLiteClaimStore(SQLClaimStoreMixin):
                     )
         except sqlite3.Error as exc:
             raise StoreError(f"storing incident {incident.id!r} failed: {exc}") from exc
+
+    @contextmanager
+    def incident_lock(self) -> Iterator[None]:
+        """The thread lock, then an exclusive `flock` on `<database>.incidents.lock` beside the
+        file, so server workers and batch jobs on one machine take turns. Not `BEGIN IMMEDIATE`:
+        a rebuild is many short transactions with the models running in between, and holding
+        SQLite's write lock that long would stall every other writer (and reader, in WAL
+        checkpoints). The kernel drops a `flock` when its process dies."""
+        with self._incident_lock:
+            if self.path == ":memory:":  # no other process can open it
+                yield
+                return
+            database = Path(self.path).expanduser()
+            lock_path = database.with_name(database.name + ".incidents.lock")
+            try:
+                handle = open(lock_path, "a+b")  # noqa: SIM115 - closed in the finally below
+            except OSError as exc:
+                raise StoreError(f"cannot open the incident lock {lock_path}: {exc}") from exc
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX)
+                yield
+            finally:
+                handle.close()  # closing the file releases the lock
 
     def _ann_path(self, model_name: str) -> Path | None:
         """`claims.db.ann/<model>.faiss` beside the database (none for an in-memory store)."""

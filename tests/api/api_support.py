@@ -8,12 +8,17 @@ would shadow the real `api` package).
 from __future__ import annotations
 
 import json
+import os
+import socket
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
 from fastapi.testclient import TestClient
 
 from api.app import create_app
@@ -79,7 +84,12 @@ def running_app(
 
 
 def settings_for(directory: Path, **overrides: Any) -> Settings:
-    return Settings(database_url=f"sqlite:///{directory / 'claims.db'}", **overrides)
+    """Settings for a test app. Rate limits are off unless a test sets them: the fuzzing and
+    journey tests send far more requests per minute than one real client would."""
+    unlimited: dict[str, Any] = {"rate_limit_anonymous": "", "rate_limit_key": ""}
+    return Settings(
+        database_url=f"sqlite:///{directory / 'claims.db'}", **{**unlimited, **overrides}
+    )
 
 
 def assert_error(response: Any, status: int, code: str) -> dict[str, Any]:
@@ -97,3 +107,76 @@ def assert_error(response: Any, status: int, code: str) -> dict[str, Any]:
     assert body["detail"][0]["type"] == code, body
     first: dict[str, Any] = body["detail"][0]
     return first
+
+
+# -- real `claims serve` processes -----------------------------------------------------------
+SERVE = [sys.executable, "-c", "from claims.cli import app; app()", "serve"]
+READY_TIMEOUT = 120.0  # two servers loading models at once on 2 cores take a while
+
+
+def free_port() -> int:
+    """A port the kernel just gave out; it could be taken again before the server binds it,
+    which on a loopback test runner is unlikely enough to accept."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def wait_served(base: str, server: subprocess.Popen[bytes]) -> None:
+    """Wait until a `claims serve` process answers `/readyz` with 200."""
+    deadline = time.monotonic() + READY_TIMEOUT
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise AssertionError(f"the server exited with status {server.returncode}")
+        try:
+            if httpx.get(f"{base}/readyz", timeout=2.0).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass  # not listening yet
+        time.sleep(0.25)
+    raise AssertionError(f"the server was not ready within {READY_TIMEOUT:.0f} s")
+
+
+def server_env(database_url: str, **settings: str) -> dict[str, str]:
+    """The environment of a test server: this one without the developer's CLAIMS_* settings,
+    offline, one torch thread, plus `settings` (CLAIMS_<NAME> = value)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CLAIMS_")}
+    env |= {
+        "CLAIMS_DATABASE_URL": database_url,
+        "CLAIMS_EMBEDDING_THREADS": "1",
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+    }
+    env |= {f"CLAIMS_{name.upper()}": value for name, value in settings.items()}
+    return env
+
+
+@contextmanager
+def served(env: dict[str, str], cwd: Path, *, workers: int = 1) -> Iterator[tuple[str, int]]:
+    """A `claims serve` process on a free loopback port, ready; yields `(base URL, pid)` and
+    stops it (SIGTERM, then SIGKILL) on exit. Its output goes to `cwd/server-<port>.log`."""
+    port = free_port()
+    log_path = cwd / f"server-{port}.log"
+    with log_path.open("wb") as log:
+        server = subprocess.Popen(
+            [*SERVE, "--port", str(port), "--workers", str(workers)],
+            cwd=cwd,  # no stray .env file is read
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            wait_served(base, server)
+            yield base, server.pid
+        except BaseException:
+            print(log_path.read_text(errors="replace")[-4000:])
+            raise
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:  # pragma: no cover
+                server.kill()
+                server.wait(timeout=10)

@@ -2,59 +2,20 @@
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
-from api_support import HARBOUR_FIRE
-
-READY_TIMEOUT = 60.0
-
-
-def free_port() -> int:
-    """A port the kernel just gave out; it could be taken again before the server binds it,
-    which on a loopback test runner is unlikely enough to accept."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def wait_ready(base: str, server: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + READY_TIMEOUT
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise AssertionError(f"the server exited with status {server.returncode}")
-        try:
-            if httpx.get(f"{base}/readyz", timeout=2.0).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass  # not listening yet
-        time.sleep(0.25)
-    raise AssertionError(f"the server was not ready within {READY_TIMEOUT:.0f} s")
+from api_support import HARBOUR_FIRE, SERVE, free_port, server_env, wait_served
 
 
 def test_api_serve_subprocess_ingest_and_read_back(tmp_path: Path) -> None:
     port = free_port()
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith("CLAIMS_")  # the developer's own settings must not leak in
-    }
-    env |= {
-        "CLAIMS_DATABASE_URL": f"sqlite:///{tmp_path / 'served.db'}",
-        "CLAIMS_EMBEDDING_THREADS": "1",
-        "HF_HUB_OFFLINE": "1",
-        "TRANSFORMERS_OFFLINE": "1",
-    }
+    env = server_env(f"sqlite:///{tmp_path / 'served.db'}")
     log = (tmp_path / "server.log").open("wb")
     server = subprocess.Popen(
-        [sys.executable, "-c", "from claims.cli import app; app()", "serve", "--port", str(port)],
+        [*SERVE, "--port", str(port), "--workers", "1"],
         cwd=tmp_path,  # no stray .env file is read
         env=env,
         stdout=log,
@@ -62,7 +23,7 @@ def test_api_serve_subprocess_ingest_and_read_back(tmp_path: Path) -> None:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_ready(base, server)
+        wait_served(base, server)
         created = httpx.post(
             f"{base}/v1/documents",
             json={"id": "velmar-fire", "text": HARBOUR_FIRE, "outlet": "Example Wire"},
