@@ -106,6 +106,24 @@ def test_changed_input_is_not_mixed_with_old_parts(tmp_path: Path) -> None:
     assert len(list((out / "_parts").glob("extract-*.parquet"))) == 2
 
 
+def test_changed_date_with_the_same_ids_is_recomputed(tmp_path: Path) -> None:
+    """Claim ids come from the document id and text offsets, so a report re-dated (same id,
+    same text) keeps every id; its relate part must still be recomputed, not reused."""
+    out = tmp_path / "out"
+    source = tmp_path / "in.jsonl"
+    lines = [json.loads(x) for x in Path(INPUTS[0]).read_text(encoding="utf-8").splitlines() if x]
+    source.write_text("".join(json.dumps(x) + "\n" for x in lines[:3]), encoding="utf-8")
+    options = BatchOptions(out=out, workers=1, scorer="rules", partition_size=3)
+    run_batch([str(source)], options)
+    lines[0]["published_at"] = "2025-09-21T13:00:00+05:00"  # now the last of the three
+    source.write_text("".join(json.dumps(x) + "\n" for x in lines[:3]), encoding="utf-8")
+    summary = run_batch([str(source)], options)
+    assert summary.resumed["relate"] == 0
+    expected = Comparer(learned=None).run(read_jsonl_documents(str(source)))
+    got = json.loads((out / "comparison.json").read_text(encoding="utf-8"))
+    assert got == expected.model_dump(mode="json")
+
+
 def test_batch_extract_gives_the_extractor_claims(tmp_path: Path, extractor: Extractor) -> None:
     out = tmp_path / "out"
     summary = run_batch(

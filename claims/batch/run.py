@@ -26,6 +26,7 @@ from typing import Any, Literal
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from claims import __version__
 from claims.batch import inputs, schema
 from claims.batch.core import (
     BatchCore,
@@ -80,7 +81,11 @@ class Summary:
 
 
 def _digest(*parts: str) -> str:
+    """The name of a part: what it was computed from, and which version of claims and of the
+    Parquet contract computed it (an upgrade must not reuse parts written by an older one)."""
     h = hashlib.sha256()
+    h.update(f"claims {__version__} schema {schema.SCHEMA_VERSION}".encode())
+    h.update(b"\x00")
     for part in parts:
         h.update(part.encode("utf-8"))
         h.update(b"\x00")
@@ -286,12 +291,23 @@ class BatchRun:
         sizes: dict[int, int] = {}
         todo: list[int] = []
         for key, positions in enumerate(chunks):
+            # Whole documents and claims, not their ids: a claim id comes from the document id
+            # and text offsets, so an edited text or date can keep every id.
             digest = _digest(
                 self.options.scorer,
                 *(
-                    ",".join(
-                        [*(d.id for d in plan.work[p].members), "|", *plan.work[p].own, "|"]
-                        + [c.id for cs in plan.work[p].claims_by_doc.values() for c in cs]
+                    "\n".join(
+                        [
+                            *(d.model_dump_json() for d in plan.work[p].members),
+                            "|",
+                            *plan.work[p].own,
+                            "|",
+                            *(
+                                c.model_dump_json()
+                                for cs in plan.work[p].claims_by_doc.values()
+                                for c in cs
+                            ),
+                        ]
                     )
                     for p in positions
                 ),
