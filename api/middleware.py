@@ -1,8 +1,15 @@
 """Request-body checks that must happen before FastAPI parses anything.
 
-A pure ASGI middleware (not `BaseHTTPMiddleware`), so it can refuse an oversized body after
-reading at most `max_body_bytes + 1` bytes, whatever Content-Length claims, and hand the body it
-read on to the app. It also refuses bodies that are not UTF-8 JSON with a coded 415, because the
+A pure ASGI middleware (not `BaseHTTPMiddleware`), so it can refuse an oversized body without
+ever holding more than `max_body_bytes + 1` bytes of it, whatever Content-Length claims, and hand
+the body it read on to the app.
+
+An oversized body is read to its end and thrown away before the 413 is sent (up to
+`DRAIN_LIMIT` bytes). Why: a server that answers and closes while the client is still sending
+leaves unread data in the socket, the kernel answers it with a reset, and clients that send the
+whole body before reading (Python's urllib and requests) see "connection reset" instead of the
+coded 413. A client that sent `Expect: 100-continue` (curl) is answered at once: it has not sent
+the body and will not. It also refuses bodies that are not UTF-8 JSON with a coded 415, because the
 JSON parser would otherwise fail on them with an uncoded 400.
 """
 
@@ -16,6 +23,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.errors import error_response
 
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+# The most an oversized request is read (and discarded) so its client can read the 413.
+DRAIN_LIMIT = 64 * 1024 * 1024
 # UTF-32 first: its little-endian BOM starts with UTF-16's.
 _WIDE_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
@@ -32,6 +41,10 @@ class BodyLimitMiddleware:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > self.max_body_bytes:
+            waiting = headers.get("expect", "").lower() == "100-continue"
+            drain = not waiting and int(declared) <= DRAIN_LIMIT
+            if drain and not await _drain(receive, 0):
+                return  # the client went away
             await self._too_large(scope, receive, send)
             return
         chunks: list[bytes] = []
@@ -44,6 +57,9 @@ class BodyLimitMiddleware:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.max_body_bytes:
+                more = message.get("more_body", False)
+                if more and not await _drain(receive, size):
+                    return
                 await self._too_large(scope, receive, send)
                 return
             chunks.append(chunk)
@@ -75,6 +91,19 @@ class BodyLimitMiddleware:
             headers={"Connection": "close"},
         )
         await response(scope, receive, send)
+
+
+async def _drain(receive: Receive, size: int) -> bool:
+    """Read the rest of the body and drop it, up to `DRAIN_LIMIT` bytes in all; False when the
+    client disconnected first."""
+    while size <= DRAIN_LIMIT:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return False
+        size += len(message.get("body", b""))
+        if not message.get("more_body", False):
+            return True
+    return True  # past the limit: answer anyway and let the connection close
 
 
 def _json_problem(content_type: str | None, body: bytes) -> tuple[str, str] | None:
