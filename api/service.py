@@ -138,6 +138,7 @@ def ingest_document(
             embedder=embedder,
             comparer=comparer,
             document=document,
+            undated_limit=settings.max_undated_candidates,
         )
     except update.DocumentTextConflictError as exc:
         at(["body", "id"], exc)

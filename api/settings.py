@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     max_text_chars: int = Field(default=200_000, ge=1)
     max_body_bytes: int = Field(default=2_000_000, ge=1)
     max_documents_per_request: int = Field(default=100, ge=1)
+    # An ingest compares the new report with reports within 30 days of it and with undated ones;
+    # of the undated (or, for an undated report, of all), only this many most recent.
+    max_undated_candidates: int = Field(default=2000, ge=0)
     embedding_model: str = DEFAULT_EMBEDDING_MODEL
     spacy_model: str = DEFAULT_SPACY_MODEL
     # torch intra-op threads; None keeps torch's default. 1 is best when processes share cores.

@@ -407,6 +407,28 @@ class ClaimStoreContract:
         store.delete_document("middle")
         assert "middle" not in store.document_profiles_near(datetime(2025, 3, 1, 12), window)
 
+    def test_store_undated_candidates_are_bounded(self, store: ClaimStore) -> None:
+        """An undated ingest must not read the whole archive: the undated (or, for an undated
+        document, all) candidates are the most recently ingested `undated_limit`."""
+        order = ["u-old", "dated", "u-mid", "u-new"]
+        for doc_id in order:
+            published = datetime(2025, 3, 1, 12) if doc_id == "dated" else None
+            doc, claims = make_document(doc_id, [STRIKE[0]], published_at=published)
+            store.add_document(doc, claims, vectors_for(1), MODEL)
+            store.set_document_profile(doc_id, {"doc": doc_id})
+        window = timedelta(days=30)
+        assert list(store.document_profiles_near(None, window, 2)) == ["u-mid", "u-new"]
+        assert list(store.document_profiles_near(None, window, 3)) == ["dated", "u-mid", "u-new"]
+        assert list(store.document_profiles_near(None, window)) == sorted(order)
+        # A dated ingest: every dated neighbour, and the newest undated ones only.
+        near = store.document_profiles_near(datetime(2025, 3, 2), window, 1)
+        assert list(near) == ["dated", "u-new"]
+        assert store.document_profiles_near(datetime(2025, 3, 2), window, 0) == {
+            "dated": {"doc": "dated"}
+        }
+        with pytest.raises(ValueError, match="negative"):
+            store.document_profiles_near(None, window, -1)
+
     def test_store_document_profiles_near_extreme_dates(self, store: ClaimStore) -> None:
         # Bounds past the range of `datetime` are clamped, never an error.
         first, last = datetime(1, 1, 1), datetime(9999, 12, 31, 23, 59, 59, 999_999)

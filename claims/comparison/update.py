@@ -42,6 +42,7 @@ from claims.store.base import (
 
 __all__ = [
     "CANDIDATE_WINDOW",
+    "UNDATED_CANDIDATES",
     "DocumentAnalyser",
     "DocumentTextConflictError",
     "ExtractorAnalyser",
@@ -57,6 +58,9 @@ __all__ = [
 # Candidate documents for joining an incident: published within this many days of the new one.
 # The grouper never links documents further apart, so looking further only costs time.
 CANDIDATE_WINDOW = timedelta(days=30)
+# Undated candidates (an undated report may belong with anything): the most recently ingested
+# this many, so an undated ingest costs the same on a year of archive as on a day of it.
+UNDATED_CANDIDATES = 2000
 
 
 class DocumentAnalyser(Protocol):
@@ -108,6 +112,7 @@ def ingest(
     comparer: IncidentBuilder,
     document: Document,
     window: timedelta = CANDIDATE_WINDOW,
+    undated_limit: int | None = UNDATED_CANDIDATES,
 ) -> Ingested:
     """Extract, embed and store a document, then add it to its incident.
 
@@ -148,6 +153,7 @@ def ingest(
             document_id=document.id,
             extractor=extractor,
             window=window,
+            undated_limit=undated_limit,
         )
         # None: another caller put it in an incident first, or it was deleted meanwhile.
         incident_id = (
@@ -163,6 +169,7 @@ def join_incident(
     document_id: str,
     extractor: DocumentAnalyser | None = None,
     window: timedelta = CANDIDATE_WINDOW,
+    undated_limit: int | None = UNDATED_CANDIDATES,
 ) -> Incident | None:
     """Put a stored, profiled document into the incident it belongs to, or a new one, and
     rebuild only that incident. Does nothing if the document is already in an incident.
@@ -176,7 +183,12 @@ def join_incident(
         if stored is None or raw is None:
             return None  # deleted meanwhile
         profiles = candidate_profiles(
-            store, document_id, stored_profile(raw), extractor, window=window
+            store,
+            document_id,
+            stored_profile(raw),
+            extractor,
+            window=window,
+            undated_limit=undated_limit,
         )
         incident_of = {
             doc_id: incident_id
@@ -228,18 +240,21 @@ def candidate_profiles(
     extractor: DocumentAnalyser | None = None,
     *,
     window: timedelta = CANDIDATE_WINDOW,
+    undated_limit: int | None = UNDATED_CANDIDATES,
 ) -> dict[str, Profile]:
     """The stored profiles a new document is compared with: those published within `window`
-    of it, and undated ones (the grouper treats a missing date as "any time"); all of them when
-    it is undated. The store applies the window in the database, so an ingest reads the
-    profiles near it rather than the whole archive. The new document's profile comes last,
+    of it, and undated ones (the grouper treats a missing date as "any time"); any when it is
+    undated. The store applies the window in the database, and the undated (or, for an undated
+    document, all) candidates are the `undated_limit` most recently ingested, so an ingest reads
+    the profiles near it rather than the whole archive. The new document's profile comes last,
     where `assign_incident` expects nothing.
 
     A profile stored before the headline-and-lede block existed would look ~25% less similar to
     everything (the block's weight counts with nothing in it), so with an `extractor` it is
     recomputed from the stored text and saved: each old document is re-parsed once."""
     out: dict[str, Profile] = {}
-    for doc_id, raw in store.document_profiles_near(mine.published_at, window).items():
+    near = store.document_profiles_near(mine.published_at, window, undated_limit)
+    for doc_id, raw in near.items():
         if doc_id == document_id:
             continue
         if extractor is not None and not profile_is_current(raw):

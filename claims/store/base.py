@@ -126,10 +126,14 @@ class ClaimStore(Protocol):
         """Profiles by document id (all stored ones when `document_ids` is None)."""
         ...
 
-    def document_profiles_near(self, moment: datetime | None, window: timedelta) -> dict[str, Any]:
+    def document_profiles_near(
+        self, moment: datetime | None, window: timedelta, undated_limit: int | None = None
+    ) -> dict[str, Any]:
         """The profiles of the documents published within `window` of `moment` (both ends
-        inclusive) and of every undated document, by document id in id order; every profile
-        when `moment` is None. Naive datetimes are taken as UTC, as in `ClaimFilters`.
+        inclusive) and of the undated documents, by document id in id order; when `moment` is
+        None, of any document. The undated (or, for None, all) are the `undated_limit` most
+        recently ingested when a limit is given: without one an undated ingest would read every
+        profile in the archive. Naive datetimes are taken as UTC, as in `ClaimFilters`.
 
         Why: an ingest compares the new document only with documents near it in time (the
         grouper never links documents further apart, and an undated one may belong with

@@ -222,7 +222,9 @@ class SQLClaimStoreMixin:
     def _index(self, model_key: str) -> VectorIndex:
         raise NotImplementedError
 
-    def _profiles_where(self, condition: str | None, params: Sequence[Any]) -> dict[str, Any]:
+    def _profiles_where(
+        self, condition: str | None, params: Sequence[Any], tail: str = ""
+    ) -> dict[str, Any]:
         """The stored profiles of the documents matching `condition` (SQL over `documents d`,
         `?` placeholders; None: every document), by document id. Profiles live in a table of
         their own in SQLite and in a `documents` column in PostgreSQL, hence backend code."""
@@ -380,23 +382,30 @@ class SQLClaimStoreMixin:
         ]
 
     # -- incidents ----------------------------------------------------------------------------
-    def document_profiles_near(self, moment: datetime | None, window: timedelta) -> dict[str, Any]:
-        """See `ClaimStore.document_profiles_near`: the date test runs in the database, over the
-        indexed `published_at`, so an ingest reads the profiles near it, not the whole archive.
+    def document_profiles_near(
+        self, moment: datetime | None, window: timedelta, undated_limit: int | None = None
+    ) -> dict[str, Any]:
+        """See `ClaimStore.document_profiles_near`: the date tests run in the database, over
+        the indexed `published_at`, so an ingest reads the profiles near it, not the whole
+        archive; the undated ones (all, when `moment` is None) are the `undated_limit` most
+        recently ingested, newest first by the `seq` key.
 
         Sorted by document id, so the caller sees one order whatever plan the database chose
         (the incident grouper's tie-breaks follow its input order)."""
         if window < timedelta(0):
             raise ValueError(f"the window must not be negative, got {window}")
+        if undated_limit is not None and undated_limit < 0:
+            raise ValueError(f"undated_limit must not be negative, got {undated_limit}")
+        d = self._dialect
+        tail = "" if undated_limit is None else f" ORDER BY d.seq DESC LIMIT {int(undated_limit)}"
         if moment is None:
-            profiles = self._profiles_where(None, ())
+            profiles = self._profiles_where(None, (), tail)
         else:
             low, high = window_bounds(moment, window)
-            d = self._dialect
             profiles = self._profiles_where(
-                d.sql("d.published_at IS NULL OR d.published_at BETWEEN ? AND ?"),
-                (d.moment(low), d.moment(high)),
+                d.sql("d.published_at BETWEEN ? AND ?"), (d.moment(low), d.moment(high))
             )
+            profiles.update(self._profiles_where("d.published_at IS NULL", (), tail))
         return dict(sorted(profiles.items()))
 
     def get_incident(self, incident_id: str) -> Incident | None:

@@ -349,12 +349,16 @@ class PostgresClaimStore(SQLClaimStoreMixin):
             )
         return {_unkey(i): profile for i, profile in rows}
 
-    def _profiles_where(self, condition: str | None, params: Sequence[Any]) -> dict[str, Any]:
+    def _profiles_where(
+        self, condition: str | None, params: Sequence[Any], tail: str = ""
+    ) -> dict[str, Any]:
         """Profiles of the matching documents: a date range is a bitmap scan of the
-        `published_at` index (`IS NULL` included), not a read of every profile."""
+        `published_at` index (`IS NULL` included), not a read of every profile; `tail` orders
+        and limits."""
         where = f" AND ({condition})" if condition is not None else ""
         rows = self._read(
-            f"SELECT d.id, d.profile FROM documents d WHERE d.profile IS NOT NULL{where}", params
+            f"SELECT d.id, d.profile FROM documents d WHERE d.profile IS NOT NULL{where}{tail}",
+            params,
         )
         return {_unkey(i): profile for i, profile in rows}
 

@@ -271,18 +271,18 @@ class SQLiteClaimStore(SQLClaimStoreMixin):
             ]
         return {doc_id: json.loads(body) for doc_id, body in rows}
 
-    def _profiles_where(self, condition: str | None, params: Sequence[Any]) -> dict[str, Any]:
+    def _profiles_where(
+        self, condition: str | None, params: Sequence[Any], tail: str = ""
+    ) -> dict[str, Any]:
         """Profiles of the matching documents: the date range walks the `published_at` index
         (`published_at` holds `_sortable` text, fixed-width naive UTC, so text order is time
-        order) and each hit looks its profile up by primary key."""
-        if condition is None:
-            rows = self._read("SELECT document_id, body FROM document_profiles")
-        else:
-            rows = self._read(
-                "SELECT p.document_id, p.body FROM documents d"
-                f" JOIN document_profiles p ON p.document_id = d.id WHERE {condition}",
-                params,
-            )
+        order) and each hit looks its profile up by primary key; `tail` orders and limits."""
+        where = f" WHERE {condition}" if condition is not None else ""
+        rows = self._read(
+            "SELECT p.document_id, p.body FROM documents d"
+            f" JOIN document_profiles p ON p.document_id = d.id{where}{tail}",
+            params,
+        )
         return {doc_id: json.loads(body) for doc_id, body in rows}
 
     def put_incident(self, incident: Incident) -> None:
