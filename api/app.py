@@ -20,6 +20,7 @@ from api.middleware import BodyLimitMiddleware
 from api.routes import api_router, health
 from api.settings import Settings, get_settings
 from api.state import AppState, default_components
+from api.webhooks import Dispatcher
 from claims.comparison.embed import Embedder
 from claims.extraction.extract import Extractor
 from claims.store import open_store
@@ -40,6 +41,14 @@ TAGS = [
     {
         "name": "incidents",
         "description": "Stored reports grouped into incidents, kept up to date on every write.",
+    },
+    {
+        "name": "changes",
+        "description": "Every incident change in order, for pollers (`since` cursor) and webhooks.",
+    },
+    {
+        "name": "webhooks",
+        "description": "Signed pushes of the same changes (Standard Webhooks), with retries.",
     },
     {"name": "health", "description": "Liveness and readiness probes."},
 ]
@@ -67,9 +76,20 @@ def create_app(
         )
         app.state.claims = state
         loading = asyncio.create_task(asyncio.to_thread(state.load_models))
+        dispatcher = None
+        if settings.webhook_delivery:
+            dispatcher = Dispatcher(
+                state.store,
+                retry_delays=settings.webhook_retry_delays,
+                poll_seconds=settings.webhook_poll_seconds,
+                timeout_seconds=settings.webhook_timeout_seconds,
+            )
+            dispatcher.start()
         try:
             yield
         finally:
+            if dispatcher is not None:
+                await asyncio.to_thread(dispatcher.stop)
             if not loading.done():
                 # A thread cannot be interrupted; wait for it so the store outlives its users.
                 with contextlib.suppress(Exception):

@@ -27,6 +27,7 @@ from claims.errors import (
     ModelNotAvailableError,
 )
 from claims.store import DocumentConflictError, DocumentNotFoundError
+from claims.store.changes import WebhookNotFoundError
 
 logger = logging.getLogger("api")
 
@@ -101,6 +102,7 @@ STATUS_BY_ERROR: dict[type[ClaimsError], int] = {
     RequestTooLargeError: 413,
     DocumentNotFoundError: 404,
     IncidentNotFoundError: 404,
+    WebhookNotFoundError: 404,
     DocumentConflictError: 409,
     NotAuthenticatedError: 401,
     InvalidAPIKeyError: 403,

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
 from claims.models import Claim, Document, Incident, IncidentStatus
+from claims.store.changes import CHANGE_TYPES, Change, ChangeType, Delivery
 
 EXAMPLE_REPORT: dict[str, Any] = {
     "text": (
@@ -212,3 +213,50 @@ class Health(BaseModel):
 
 
 Limit = Annotated[int, Field(ge=1, le=200)]
+
+
+# -- the change feed and webhooks --------------------------------------------------------------
+class ChangesPage(BaseModel):
+    data: list[Change] = Field(description="Changes after the cursor, oldest first.")
+    next_cursor: str = Field(
+        description="Pass as `since` to get what comes after this page; the same cursor again "
+        "when nothing new has happened, so a poller can always keep the last one it got."
+    )
+
+
+class WebhookCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    url: str = Field(
+        min_length=8,
+        max_length=2_000,
+        pattern=r"^https?://[^\s]+$",
+        description="Where to POST the signed events (http or https).",
+    )
+    events: list[ChangeType] = Field(
+        default_factory=lambda: list(CHANGE_TYPES),
+        min_length=1,
+        description="Which change types to send; all of them by default.",
+    )
+
+
+class WebhookPublic(BaseModel):
+    id: str
+    url: str
+    events: list[ChangeType]
+    created_at: datetime
+
+
+class WebhookCreated(WebhookPublic):
+    secret: str = Field(
+        description="The signing secret (`whsec_…`), shown only here: verify deliveries with "
+        "any Standard Webhooks library, e.g. `standardwebhooks.Webhook(secret).verify(...)`."
+    )
+
+
+class WebhooksPublic(BaseModel):
+    data: list[WebhookPublic]
+
+
+class DeliveriesPublic(BaseModel):
+    data: list[Delivery]

@@ -38,6 +38,15 @@ class Settings(BaseSettings):
     rate_limit_key: str = "6000/minute"
     # Where the counters live: memory:// counts per process; redis://host:6379 shares them.
     rate_limit_storage: str = "memory://"
+    # Webhooks (api/webhooks.py): the delay before each retry of a failed delivery, in seconds;
+    # after the last one a delivery is dead (the dead-letter list). JSON list in the env.
+    webhook_retry_delays: list[float] = Field(
+        default_factory=lambda: [1.0, 5.0, 30.0, 120.0, 600.0, 3600.0]
+    )
+    webhook_poll_seconds: float = Field(default=1.0, gt=0)
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    # False: this process records changes but does not deliver (another process does).
+    webhook_delivery: bool = True
     max_text_chars: int = Field(default=200_000, ge=1)
     max_body_bytes: int = Field(default=2_000_000, ge=1)
     max_documents_per_request: int = Field(default=100, ge=1)

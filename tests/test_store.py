@@ -40,6 +40,7 @@ from claims.store import (
     StoreError,
     open_store,
 )
+from claims.store.changes import NewChange
 
 MODEL = "test-model"
 DIM = 4
@@ -617,6 +618,50 @@ class ClaimStoreContract:
         store.put_incident(make_incident("i%\x00", [doc.id]))
         assert store.incident_of_document(doc.id) == "i%\x00"
         assert store.delete_document(doc.id) is True
+
+    def test_store_changes_are_written_with_the_incident(self, store: ClaimStore) -> None:
+        add_documents(store, "a", "b")
+        hook = store.add_webhook("http://127.0.0.1:9/hook", ["incident.created"])
+        other = store.add_webhook("http://127.0.0.1:9/other", ["conflict.created"])
+        created = NewChange(type="incident.created", incident_id="i%\x00", data={"n": 1})
+        store.put_incident(make_incident("i%\x00", ["a", "b"]), [created])
+        [change] = store.changes_since(0)
+        assert (change.type, change.incident_id, change.data) == (
+            "incident.created",
+            "i%\x00",
+            {"n": 1},
+        )
+        assert change.id.startswith("evt_")
+        assert store.changes_since(change.seq) == []
+        # One pending delivery, for the webhook subscribed to the type only.
+        assert [d.change for d in store.deliveries(hook.id)] == [change]
+        assert store.deliveries(other.id) == []
+        gone = NewChange(type="incident.deleted", incident_id="i%\x00")
+        assert store.delete_incident("i%\x00", [gone]) is True
+        assert [c.type for c in store.changes_since(0)] == ["incident.created", "incident.deleted"]
+        assert store.delete_incident("i%\x00", [gone]) is False  # nothing deleted, nothing logged
+        assert len(store.changes_since(0)) == 2
+
+    def test_store_deliveries_are_leased_retried_and_die(self, store: ClaimStore) -> None:
+        add_documents(store, "a")
+        hook = store.add_webhook("http://127.0.0.1:9/hook", ["incident.created"])
+        change = NewChange(type="incident.created", incident_id="i1")
+        store.put_incident(make_incident("i1", ["a"]), [change])
+        [due] = store.claim_deliveries(10, lease_seconds=60)
+        assert store.claim_deliveries(10, lease_seconds=60) == []  # leased: no one else takes it
+        store.finish_delivery(due.seq, delivered=False, status=500, error="HTTP 500", retry_at=0.0)
+        [again] = store.claim_deliveries(10, lease_seconds=60)
+        assert (again.seq, again.attempts, again.last_status) == (due.seq, 1, 500)
+        store.finish_delivery(again.seq, delivered=False, error="ConnectError", retry_at=None)
+        assert store.claim_deliveries(10, lease_seconds=60) == []
+        [dead] = store.deliveries(hook.id, "dead")
+        assert (dead.attempts, dead.last_error) == (2, "ConnectError")
+        assert store.get_webhook(hook.id) == hook
+        assert store.list_webhooks() == [hook]
+        assert store.delete_webhook(hook.id) is True
+        assert store.deliveries(hook.id) == []
+        assert store.get_webhook(hook.id) is None
+        assert store.delete_webhook(hook.id) is False
 
 
 class TestClaimStore(ClaimStoreContract):

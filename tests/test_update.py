@@ -19,12 +19,13 @@ from claims.comparison.update import (
     DocumentTextConflictError,
     ExtractorAnalyser,
     Ingested,
+    incident_changes,
     ingest,
     remove,
 )
 from claims.extraction.extract import Extractor
 from claims.extraction.ingest import make_document
-from claims.models import Document
+from claims.models import Document, Relation, RelationType
 from claims.store import ClaimStore, DocumentNotFoundError, SQLiteClaimStore
 
 SPILL_COURIER = (
@@ -233,3 +234,43 @@ def test_a_stored_report_in_no_incident_joins_one_when_ingested_again(
     assert again.incident_id == spill
     assert store.document_profiles([document.id])
     assert store.incident_of_document(document.id) == spill
+
+
+def test_each_rebuild_records_what_changed(store: ClaimStore, add: Add) -> None:
+    """The change log follows the incident: created, then changed when a report joins, then
+    changed and deleted as reports leave; a repeat ingest records nothing."""
+    first = add(courier())
+    add(wire())
+    add(report("courier-spill", SPILL_COURIER, MONDAY))  # a repeat: no rebuild, no change
+    assert first.incident_id is not None
+    log = store.changes_since(0)
+    assert [c.type for c in log if c.type.startswith("incident.")] == [
+        "incident.created",
+        "incident.changed",
+    ]
+    assert {c.incident_id for c in log} == {first.incident_id}
+    changed = next(c for c in log if c.type == "incident.changed")
+    assert changed.data["document_ids"] == ["courier-spill", "wire-spill"]
+    after = log[-1].seq
+    remove(store=store, comparer=Comparer(), document_id="wire-spill")
+    remove(store=store, comparer=Comparer(), document_id="courier-spill")
+    assert [c.type for c in store.changes_since(after)] == ["incident.changed", "incident.deleted"]
+
+
+def test_incident_changes_between_versions(store: ClaimStore, add: Add) -> None:
+    ingested = add(courier())
+    assert ingested.incident_id is not None
+    incident = store.get_incident(ingested.incident_id)
+    assert incident is not None
+    assert incident_changes(incident, incident, incident.id) == []  # nothing changed
+    assert [c.type for c in incident_changes(None, incident, incident.id)] == ["incident.created"]
+    assert [c.type for c in incident_changes(incident, None, incident.id)] == ["incident.deleted"]
+    assert incident_changes(None, None, incident.id) == []
+    a, b = incident.claims[0].id, incident.claims[1].id
+    conflict = Relation.between(a, b, RelationType.CONFLICTS, "numeric", "6 vs 20", 0.9, "frames")
+    with_conflict = incident.model_copy(update={"relations": [*incident.relations, conflict]})
+    changes = incident_changes(incident, with_conflict, incident.id)
+    assert [c.type for c in changes] == ["incident.changed", "conflict.created"]
+    assert {c["id"] for c in changes[1].data["claims"]} == {a, b}
+    # Known conflicts are not announced again.
+    assert [c.type for c in incident_changes(with_conflict, with_conflict, incident.id)] == []

@@ -32,13 +32,14 @@ from claims.comparison.incidents import (
     profile_to_dict,
 )
 from claims.extraction.extract import Extractor
-from claims.models import Claim, Document, Incident
+from claims.models import Claim, Document, Incident, RelationType
 from claims.store.base import (
     ClaimStore,
     DocumentConflictError,
     DocumentNotFoundError,
     StoredDocument,
 )
+from claims.store.changes import NewChange
 
 __all__ = [
     "CANDIDATE_WINDOW",
@@ -49,6 +50,8 @@ __all__ = [
     "IncidentBuilder",
     "Ingested",
     "candidate_profiles",
+    "incident_changes",
+    "incident_summary",
     "ingest",
     "join_incident",
     "remove",
@@ -286,11 +289,13 @@ def _rebuild_incident(
     """Build the incident of these (stored) documents from their stored claims and store it in
     place of `replaces`, under the same id: a newsroom tool that bookmarked an incident keeps
     following it as reports join or leave. A new incident is named by its first members.
-    Deletes `replaces` and returns None when no member is left."""
+    Deletes `replaces` and returns None when no member is left. What changed (see
+    `incident_changes`) is recorded in the same transaction, for the change feed and webhooks."""
+    before = store.get_incident(replaces) if replaces is not None else None
     stored = [s for i in dict.fromkeys(member_ids) if (s := store.get_document(i)) is not None]
     if not stored:
         if replaces is not None:
-            store.delete_incident(replaces)
+            store.delete_incident(replaces, incident_changes(before, None, replaces))
         return None
     stored.sort(key=lambda s: s.ingested_at)  # arrival order, like the input order of a batch
     documents = [s.document for s in stored]
@@ -298,5 +303,75 @@ def _rebuild_incident(
     incident = comparer.build_incident(documents, claims)
     if replaces is not None:
         incident = incident.model_copy(update={"id": replaces})
-    store.put_incident(incident)
+    store.put_incident(incident, incident_changes(before, incident, incident.id))
     return incident
+
+
+def incident_summary(incident: Incident) -> dict[str, Any]:
+    """What a change event says about an incident: enough to decide whether to fetch it."""
+    types = [r.type for r in incident.relations]
+    return {
+        "id": incident.id,
+        "label": incident.label,
+        "status": incident.status.value,
+        "document_ids": list(incident.document_ids),
+        "independent_sources": incident.independent_sources,
+        "conflicts": types.count(RelationType.CONFLICTS),
+        "corroborations": types.count(RelationType.CORROBORATES),
+    }
+
+
+def incident_changes(
+    before: Incident | None, after: Incident | None, incident_id: str
+) -> list[NewChange]:
+    """The change events between two versions of one incident: `incident.created`,
+    `incident.changed` (members, status, counts or relations differ; a rebuild that changes
+    nothing records nothing) or `incident.deleted`, then one `conflict.created` per conflict
+    that is new (by its claim pair), with the two claims' speakers and texts, so a newsroom
+    tool can alert on it without fetching the incident."""
+    if after is None:
+        if before is None:
+            return []
+        return [
+            NewChange(type="incident.deleted", incident_id=incident_id, data={"id": incident_id})
+        ]
+    summary = incident_summary(after)
+    out: list[NewChange] = []
+    if before is None:
+        out.append(NewChange(type="incident.created", incident_id=incident_id, data=summary))
+    elif (
+        incident_summary(before) | {"id": incident_id} != summary
+        or before.relations != after.relations
+    ):
+        out.append(NewChange(type="incident.changed", incident_id=incident_id, data=summary))
+    known = {
+        (r.a, r.b)
+        for r in (before.relations if before is not None else [])
+        if r.type is RelationType.CONFLICTS
+    }
+    by_id = {c.id: c for c in after.claims}
+    for relation in after.relations:
+        if relation.type is not RelationType.CONFLICTS or (relation.a, relation.b) in known:
+            continue
+        sides = [by_id.get(relation.a), by_id.get(relation.b)]
+        out.append(
+            NewChange(
+                type="conflict.created",
+                incident_id=incident_id,
+                data={
+                    "incident_id": incident_id,
+                    "relation": relation.model_dump(mode="json"),
+                    "claims": [
+                        {
+                            "id": c.id,
+                            "document_id": c.document_id,
+                            "claimant": c.claimant.name,
+                            "text": c.content.text,
+                        }
+                        for c in sides
+                        if c is not None
+                    ],
+                },
+            )
+        )
+    return out

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, NamedTuple, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
@@ -20,6 +20,9 @@ from pydantic import BaseModel, ConfigDict
 
 from claims.errors import ClaimsError
 from claims.models import Claim, ClaimKind, Document, Incident
+
+if TYPE_CHECKING:
+    from claims.store.changes import Change, ChangeType, Delivery, DeliveryState, NewChange, Webhook
 
 
 class StoreError(ClaimsError):
@@ -144,9 +147,9 @@ class ClaimStore(Protocol):
         """
         ...
 
-    def put_incident(self, incident: Incident) -> None:
-        """Insert or replace an incident (and its documents' membership) in one transaction;
-        documents that belonged to another incident move to this one."""
+    def put_incident(self, incident: Incident, changes: Sequence[NewChange] = ()) -> None:
+        """Insert or replace an incident (and its documents' membership) and record `changes`
+        in one transaction; documents that belonged to another incident move to this one."""
         ...
 
     def get_incident(self, incident_id: str) -> Incident | None: ...
@@ -157,7 +160,38 @@ class ClaimStore(Protocol):
         """One page of incidents, most recently updated first, and the total count."""
         ...
 
-    def delete_incident(self, incident_id: str) -> bool: ...
+    def delete_incident(self, incident_id: str, changes: Sequence[NewChange] = ()) -> bool:
+        """Remove the incident and record `changes` in one transaction (none if it was gone)."""
+        ...
+
+    # -- the change log and webhooks (claims.store.changes) ---------------------------------
+    def changes_since(self, after: int, limit: int = 100) -> list[Change]:
+        """Recorded changes with `seq > after`, oldest first."""
+        ...
+
+    def add_webhook(self, url: str, events: Sequence[ChangeType]) -> Webhook: ...
+
+    def list_webhooks(self) -> list[Webhook]: ...
+
+    def get_webhook(self, webhook_id: str) -> Webhook | None: ...
+
+    def delete_webhook(self, webhook_id: str) -> bool: ...
+
+    def claim_deliveries(self, limit: int, lease_seconds: float) -> list[Delivery]:
+        """Due pending deliveries, leased to the caller so no other worker sends them."""
+        ...
+
+    def finish_delivery(
+        self,
+        seq: int,
+        *,
+        delivered: bool,
+        status: int | None = None,
+        error: str | None = None,
+        retry_at: float | None = None,
+    ) -> None: ...
+
+    def deliveries(self, webhook_id: str, state: DeliveryState | None = None) -> list[Delivery]: ...
 
     def incident_lock(self) -> AbstractContextManager[None]:
         """Held around every read-modify-write of stored incidents (read memberships, rebuild,

@@ -16,7 +16,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, ClassVar, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 import numpy as np
 import numpy.typing as npt
@@ -31,6 +31,9 @@ from claims.store.base import (
     StoreError,
     Vectors,
 )
+
+if TYPE_CHECKING:
+    from claims.store.changes import NewChange
 
 
 def content_hash(text: str) -> str:
@@ -200,6 +203,7 @@ class Dialect:
     key: Callable[[str], str] = _same  # a caller string (id, model name) as stored
     unkey: Callable[[str], str] = _same  # ... and back
     fold: Callable[[str], str] = _same  # a claimant or outlet as stored and compared
+    skip_locked: str = ""  # appended to a SELECT that claims rows other workers must skip
 
     def sql(self, text: str) -> str:
         return text if self.mark == "?" else text.replace("?", self.mark)
@@ -221,6 +225,9 @@ class SQLClaimStoreMixin:
 
     def _index(self, model_key: str) -> VectorIndex:
         raise NotImplementedError
+
+    def _record_changes(self, db: Any, changes: Sequence[NewChange]) -> None:
+        raise NotImplementedError  # claims.store.changes.ChangeLogMixin
 
     def _profiles_where(
         self, condition: str | None, params: Sequence[Any], tail: str = ""
@@ -434,14 +441,17 @@ class SQLClaimStoreMixin:
             )
         return [Incident.model_validate_json(r[0]) for r in rows], total
 
-    def delete_incident(self, incident_id: str) -> bool:
-        """Remove the incident and its membership rows; the documents stay."""
+    def delete_incident(self, incident_id: str, changes: Sequence[NewChange] = ()) -> bool:
+        """Remove the incident and its membership rows (the documents stay), and record
+        `changes`, in one transaction."""
         d = self._dialect
         try:
             with self._transaction() as db:
                 deleted = db.execute(
                     d.sql("DELETE FROM incidents WHERE id = ?"), (d.key(incident_id),)
                 ).rowcount
+                if deleted:
+                    self._record_changes(db, changes)
         except d.errors as exc:
             raise StoreError(f"delete of incident {incident_id!r} failed: {exc}") from exc
         return bool(deleted)

@@ -37,6 +37,7 @@ from claims.store.base import (
     StoreError,
     Vectors,
 )
+from claims.store.changes import ChangeLogMixin, NewChange
 from claims.store.common import (
     Dialect,
     SQLClaimStoreMixin,
@@ -105,6 +106,33 @@ CREATE TABLE IF NOT EXISTS incident_documents (
     incident_id text NOT NULL REFERENCES incidents (id) ON DELETE CASCADE
 );
 CREATE INDEX IF NOT EXISTS incident_documents_incident ON incident_documents (incident_id);
+CREATE TABLE IF NOT EXISTS changes (
+    seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    id text NOT NULL UNIQUE,
+    type text NOT NULL,
+    incident_id text NOT NULL,
+    at text NOT NULL,
+    body text NOT NULL
+);
+CREATE TABLE IF NOT EXISTS webhooks (
+    id text PRIMARY KEY,
+    url text NOT NULL,
+    events text NOT NULL,
+    secret text NOT NULL,
+    created_at text NOT NULL
+);
+CREATE TABLE IF NOT EXISTS deliveries (
+    seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    webhook_id text NOT NULL REFERENCES webhooks (id) ON DELETE CASCADE,
+    change_seq bigint NOT NULL REFERENCES changes (seq) ON DELETE CASCADE,
+    state text NOT NULL,
+    attempts integer NOT NULL,
+    next_attempt_at double precision NOT NULL,
+    last_status integer,
+    last_error text
+);
+CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (state, next_attempt_at);
+CREATE INDEX IF NOT EXISTS deliveries_webhook ON deliveries (webhook_id, state);
 """
 
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
@@ -152,6 +180,7 @@ _DIALECT = Dialect(
     key=_key,
     unkey=_unkey,
     fold=_folded,
+    skip_locked=" FOR UPDATE SKIP LOCKED",
 )
 
 
@@ -170,7 +199,7 @@ def _libpq_url(url: str) -> str:
     return f"postgresql://{rest}"
 
 
-class PostgresClaimStore(SQLClaimStoreMixin):
+class PostgresClaimStore(ChangeLogMixin, SQLClaimStoreMixin):
     """`ClaimStore` over one PostgreSQL database, safe to share between the API's worker threads.
 
     One connection guarded by a lock, like the SQLite backend: the API's threads share one copy of
@@ -362,8 +391,9 @@ class PostgresClaimStore(SQLClaimStoreMixin):
         )
         return {_unkey(i): profile for i, profile in rows}
 
-    def put_incident(self, incident: Incident) -> None:
-        """Insert or replace the incident and make its documents its members.
+    def put_incident(self, incident: Incident, changes: Sequence[NewChange] = ()) -> None:
+        """Insert or replace the incident and make its documents its members, and record
+        `changes`, in one transaction.
 
         As in the SQLite backend: documents that are not stored get no membership row, and an
         incident that loses its last member to this one is deleted in the same transaction.
@@ -400,6 +430,7 @@ class PostgresClaimStore(SQLClaimStoreMixin):
                         " (SELECT 1 FROM incident_documents m WHERE m.incident_id = i.id)",
                         (previous,),
                     )
+                self._record_changes(db, changes)
         except psycopg.Error as exc:
             raise StoreError(f"storing incident {incident.id!r} failed: {exc}") from exc
 

@@ -28,6 +28,7 @@ from typing import Any
 from claims.models import Claim, Document, Incident
 from claims.store.ann import ANN_MIN as ANN_MIN  # tests lower it here; the index reads ann's
 from claims.store.base import DocumentNotFoundError, StoreError, Vectors
+from claims.store.changes import ChangeLogMixin, NewChange
 from claims.store.common import (
     Dialect,
     SQLClaimStoreMixin,
@@ -87,6 +88,33 @@ CREATE TABLE IF NOT EXISTS incident_documents (
     incident_id TEXT NOT NULL REFERENCES incidents (id) ON DELETE CASCADE
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS incident_documents_incident ON incident_documents (incident_id);
+CREATE TABLE IF NOT EXISTS changes (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    type TEXT NOT NULL,
+    incident_id TEXT NOT NULL,
+    at TEXT NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS webhooks (
+    id TEXT PRIMARY KEY,
+    url TEXT NOT NULL,
+    events TEXT NOT NULL,
+    secret TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS deliveries (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    webhook_id TEXT NOT NULL REFERENCES webhooks (id) ON DELETE CASCADE,
+    change_seq INTEGER NOT NULL REFERENCES changes (seq) ON DELETE CASCADE,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL,
+    next_attempt_at REAL NOT NULL,
+    last_status INTEGER,
+    last_error TEXT
+);
+CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (state, next_attempt_at);
+CREATE INDEX IF NOT EXISTS deliveries_webhook ON deliveries (webhook_id, state);
 """
 
 
@@ -123,7 +151,7 @@ _DIALECT = Dialect(
 )
 
 
-class SQLiteClaimStore(SQLClaimStoreMixin):
+class SQLiteClaimStore(ChangeLogMixin, SQLClaimStoreMixin):
     """`ClaimStore` over one SQLite file, safe to share between the API's worker threads.
 
     One connection guarded by a lock: SQLite serialises writers anyway, and the API's threads
@@ -285,8 +313,9 @@ class SQLiteClaimStore(SQLClaimStoreMixin):
         )
         return {doc_id: json.loads(body) for doc_id, body in rows}
 
-    def put_incident(self, incident: Incident) -> None:
-        """Insert or replace the incident and make its documents its members.
+    def put_incident(self, incident: Incident, changes: Sequence[NewChange] = ()) -> None:
+        """Insert or replace the incident and make its documents its members, and record
+        `changes`, in one transaction.
 
         Documents of `incident.document_ids` that are not stored get no membership row (they may
         have been deleted while the incident was being built). An incident that loses its last
@@ -327,6 +356,7 @@ class SQLiteClaimStore(SQLClaimStoreMixin):
                         " (SELECT 1 FROM incident_documents WHERE incident_id = ?)",
                         (old, old),
                     )
+                self._record_changes(db, changes)
         except sqlite3.Error as exc:
             raise StoreError(f"storing incident {incident.id!r} failed: {exc}") from exc
 
