@@ -16,6 +16,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api.errors import install_error_handlers
+from api.feeds import FeedPoller
 from api.middleware import BodyLimitMiddleware
 from api.routes import api_router, health
 from api.settings import Settings, get_settings
@@ -45,6 +46,10 @@ TAGS = [
     {
         "name": "changes",
         "description": "Every incident change in order, for pollers (`since` cursor) and webhooks.",
+    },
+    {
+        "name": "feeds",
+        "description": "RSS/Atom subscriptions: new articles are fetched and ingested.",
     },
     {
         "name": "webhooks",
@@ -85,9 +90,14 @@ def create_app(
                 timeout_seconds=settings.webhook_timeout_seconds,
             )
             dispatcher.start()
+        poller = FeedPoller(state, poll_seconds=settings.feed_poll_seconds)
+        app.state.feed_poller = poller
+        if settings.feed_polling:
+            poller.start()
         try:
             yield
         finally:
+            await asyncio.to_thread(poller.stop)
             if dispatcher is not None:
                 await asyncio.to_thread(dispatcher.stop)
             if not loading.done():

@@ -28,6 +28,7 @@ from claims.errors import (
 )
 from claims.store import DocumentConflictError, DocumentNotFoundError
 from claims.store.changes import WebhookNotFoundError
+from claims.store.feeds import FeedNotFoundError
 
 logger = logging.getLogger("api")
 
@@ -57,6 +58,12 @@ class RateLimitedError(ClaimsError):
         super().__init__(message)
         self.retry_after = retry_after
         self.limit = limit
+
+
+class FeedBusyError(ClaimsError):
+    """Another worker is polling the feed right now."""
+
+    code = "feed_busy"
 
 
 class NotReadyError(ClaimsError):
@@ -103,7 +110,9 @@ STATUS_BY_ERROR: dict[type[ClaimsError], int] = {
     DocumentNotFoundError: 404,
     IncidentNotFoundError: 404,
     WebhookNotFoundError: 404,
+    FeedNotFoundError: 404,
     DocumentConflictError: 409,
+    FeedBusyError: 409,
     NotAuthenticatedError: 401,
     InvalidAPIKeyError: 403,
     InsufficientScopeError: 403,

@@ -17,6 +17,7 @@ from pydantic_core import PydanticCustomError
 
 from claims.models import Claim, Document, Incident, IncidentStatus
 from claims.store.changes import CHANGE_TYPES, Change, ChangeType, Delivery
+from claims.store.feeds import Feed
 
 EXAMPLE_REPORT: dict[str, Any] = {
     "text": (
@@ -260,3 +261,27 @@ class WebhooksPublic(BaseModel):
 
 class DeliveriesPublic(BaseModel):
     data: list[Delivery]
+
+
+# -- feed subscriptions ---------------------------------------------------------------------------
+class FeedCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    url: str = Field(
+        min_length=8, max_length=2_000, pattern=r"^https?://[^\s]+$", description="RSS or Atom URL."
+    )
+    interval_seconds: float = Field(
+        default=900.0, ge=10.0, le=86_400.0, description="How often to poll it (default 15 min)."
+    )
+
+
+class FeedsPublic(BaseModel):
+    data: list[Feed]
+
+
+class FeedPoll(BaseModel):
+    feed_id: str
+    not_modified: bool = Field(description="The feed answered 304: nothing new was fetched.")
+    ingested: list[str] = Field(description="Ids of the documents ingested from new entries.")
+    skipped: int = Field(description="Entries ingested by an earlier poll.")
+    errors: list[str]

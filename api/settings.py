@@ -47,6 +47,10 @@ class Settings(BaseSettings):
     webhook_timeout_seconds: float = Field(default=10.0, gt=0)
     # False: this process records changes but does not deliver (another process does).
     webhook_delivery: bool = True
+    # Feed subscriptions (api/feeds.py): how often this process looks for due feeds; False:
+    # it polls only on request (POST /v1/feeds/{id}/poll).
+    feed_polling: bool = True
+    feed_poll_seconds: float = Field(default=5.0, gt=0)
     max_text_chars: int = Field(default=200_000, ge=1)
     max_body_bytes: int = Field(default=2_000_000, ge=1)
     max_documents_per_request: int = Field(default=100, ge=1)

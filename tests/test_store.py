@@ -663,6 +663,27 @@ class ClaimStoreContract:
         assert store.get_webhook(hook.id) is None
         assert store.delete_webhook(hook.id) is False
 
+    def test_store_feeds_are_leased_and_remember_entries(self, store: ClaimStore) -> None:
+        feed = store.add_feed("http://127.0.0.1:9/feed.xml", 600)
+        assert (feed.entries, feed.etag, feed.last_polled_at) == (0, None, None)
+        [due] = store.claim_feeds(lease_seconds=60)
+        assert due == feed
+        assert store.claim_feeds(lease_seconds=60) == []  # leased
+        store.finish_poll(feed.id, etag='"v1"', last_modified=None, error="x", next_poll_at=0.0)
+        add_documents(store, "doc%\x00")
+        store.mark_entry(feed.id, "guid%\x00", "doc%\x00")
+        store.mark_entry(feed.id, "guid%\x00", "doc%\x00")  # idempotent
+        assert store.seen_entries(feed.id, ["guid%\x00", "other"]) == {"guid%\x00"}
+        assert store.seen_entries(feed.id, []) == set()
+        [again] = store.claim_feeds(lease_seconds=60)
+        assert (again.etag, again.last_error, again.entries) == ('"v1"', "x", 1)
+        assert again.last_polled_at is not None
+        assert store.claim_feeds(60, feed.id) == [store.get_feed(feed.id)]  # by id, even leased
+        assert store.list_feeds() == [store.get_feed(feed.id)]
+        assert store.delete_feed(feed.id) is True
+        assert store.get_feed(feed.id) is None
+        assert store.delete_feed(feed.id) is False
+
 
 class TestClaimStore(ClaimStoreContract):
     """Runs the contract for every backend in `store_url`'s parameters."""

@@ -8,7 +8,7 @@ compares vectors from two different spaces.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -23,6 +23,7 @@ from claims.models import Claim, ClaimKind, Document, Incident
 
 if TYPE_CHECKING:
     from claims.store.changes import Change, ChangeType, Delivery, DeliveryState, NewChange, Webhook
+    from claims.store.feeds import Feed
 
 
 class StoreError(ClaimsError):
@@ -192,6 +193,31 @@ class ClaimStore(Protocol):
     ) -> None: ...
 
     def deliveries(self, webhook_id: str, state: DeliveryState | None = None) -> list[Delivery]: ...
+
+    # -- feed subscriptions (claims.store.feeds) ---------------------------------------------
+    def add_feed(self, url: str, interval_seconds: float) -> Feed: ...
+
+    def get_feed(self, feed_id: str) -> Feed | None: ...
+
+    def list_feeds(self) -> list[Feed]: ...
+
+    def delete_feed(self, feed_id: str) -> bool: ...
+
+    def claim_feeds(self, lease_seconds: float, feed_id: str | None = None) -> list[Feed]: ...
+
+    def finish_poll(
+        self,
+        feed_id: str,
+        *,
+        etag: str | None,
+        last_modified: str | None,
+        error: str | None,
+        next_poll_at: float,
+    ) -> None: ...
+
+    def seen_entries(self, feed_id: str, keys: Iterable[str]) -> set[str]: ...
+
+    def mark_entry(self, feed_id: str, key: str, document_id: str) -> None: ...
 
     def incident_lock(self) -> AbstractContextManager[None]:
         """Held around every read-modify-write of stored incidents (read memberships, rebuild,

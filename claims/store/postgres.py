@@ -45,6 +45,7 @@ from claims.store.common import (
     content_hash,
     unit_rows,
 )
+from claims.store.feeds import FeedStoreMixin
 
 SCHEMA_VERSION = 1
 
@@ -133,6 +134,23 @@ CREATE TABLE IF NOT EXISTS deliveries (
 );
 CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (state, next_attempt_at);
 CREATE INDEX IF NOT EXISTS deliveries_webhook ON deliveries (webhook_id, state);
+CREATE TABLE IF NOT EXISTS feeds (
+    id text PRIMARY KEY,
+    url text NOT NULL,
+    interval_seconds double precision NOT NULL,
+    created_at text NOT NULL,
+    next_poll_at double precision NOT NULL,
+    etag text,
+    last_modified text,
+    last_polled_at text,
+    last_error text
+);
+CREATE TABLE IF NOT EXISTS feed_entries (
+    feed_id text NOT NULL,
+    entry_key text NOT NULL,
+    document_id text NOT NULL,
+    PRIMARY KEY (feed_id, entry_key)
+);
 """
 
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
@@ -199,7 +217,7 @@ def _libpq_url(url: str) -> str:
     return f"postgresql://{rest}"
 
 
-class PostgresClaimStore(ChangeLogMixin, SQLClaimStoreMixin):
+class PostgresClaimStore(ChangeLogMixin, FeedStoreMixin, SQLClaimStoreMixin):
     """`ClaimStore` over one PostgreSQL database, safe to share between the API's worker threads.
 
     One connection guarded by a lock, like the SQLite backend: the API's threads share one copy of

@@ -36,6 +36,7 @@ from claims.store.common import (
     content_hash,
     unit_rows,
 )
+from claims.store.feeds import FeedStoreMixin
 
 SCHEMA_VERSION = 2  # 2: document profiles and incidents
 
@@ -115,6 +116,23 @@ CREATE TABLE IF NOT EXISTS deliveries (
 );
 CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (state, next_attempt_at);
 CREATE INDEX IF NOT EXISTS deliveries_webhook ON deliveries (webhook_id, state);
+CREATE TABLE IF NOT EXISTS feeds (
+    id TEXT PRIMARY KEY,
+    url TEXT NOT NULL,
+    interval_seconds REAL NOT NULL,
+    created_at TEXT NOT NULL,
+    next_poll_at REAL NOT NULL,
+    etag TEXT,
+    last_modified TEXT,
+    last_polled_at TEXT,
+    last_error TEXT
+);
+CREATE TABLE IF NOT EXISTS feed_entries (
+    feed_id TEXT NOT NULL,
+    entry_key TEXT NOT NULL,
+    document_id TEXT NOT NULL,
+    PRIMARY KEY (feed_id, entry_key)
+) WITHOUT ROWID;
 """
 
 
@@ -151,7 +169,7 @@ _DIALECT = Dialect(
 )
 
 
-class SQLiteClaimStore(ChangeLogMixin, SQLClaimStoreMixin):
+class SQLiteClaimStore(ChangeLogMixin, FeedStoreMixin, SQLClaimStoreMixin):
     """`ClaimStore` over one SQLite file, safe to share between the API's worker threads.
 
     One connection guarded by a lock: SQLite serialises writers anyway, and the API's threads
