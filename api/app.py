@@ -21,6 +21,14 @@ from api.middleware import BodyLimitMiddleware
 from api.routes import api_router, health
 from api.settings import Settings, get_settings
 from api.state import AppState, default_components
+from api.web import (
+    DOCS_STATIC,
+    STATIC,
+    compare_router,
+    docs_router,
+    docs_static_files,
+    static_files,
+)
 from api.webhooks import Dispatcher
 from claims.comparison.embed import Embedder
 from claims.extraction.extract import Extractor
@@ -117,4 +125,5 @@ def create_app(
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(api_router)
+    app.include_router(compare_router)
     return app

@@ -89,6 +89,10 @@ class DuplicateDocumentIdError(InputError):
     code = "duplicate_id"
 
 
+class InvalidCursorError(InputError):
+    code = "invalid_cursor"
+
+
 class IncidentNotFoundError(ClaimsError):
     """No stored incident has this id (ids change when an incident gains or loses documents)."""
 

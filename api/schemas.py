@@ -117,9 +117,16 @@ class DocumentPublic(Document):
 ClaimPublic: TypeAlias = Claim
 
 
+NEXT_CURSOR = Field(
+    default=None,
+    description="Pass as `cursor` for the next page; null on the last page.",
+)
+
+
 class ClaimsPublic(BaseModel):
     data: list[ClaimPublic]
     count: int = Field(description="How many claims match in all, not just on this page.")
+    next_cursor: str | None = NEXT_CURSOR
 
 
 class ScoredClaim(BaseModel):
@@ -183,6 +190,7 @@ class IncidentSummary(BaseModel):
 class IncidentsPublic(BaseModel):
     data: list[IncidentSummary]
     count: int = Field(description="How many incidents are stored in all, not just on this page.")
+    next_cursor: str | None = NEXT_CURSOR
 
 
 class IncidentSource(BaseModel):

@@ -12,6 +12,7 @@ where they sit in the request.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC
@@ -20,6 +21,7 @@ from typing import Any, Protocol
 from api.errors import (
     DuplicateDocumentIdError,
     IncidentNotFoundError,
+    InvalidCursorError,
     Loc,
     TooManyDocumentsError,
     at,
@@ -170,11 +172,36 @@ def document_claims(*, store: ClaimStore, document_id: str) -> ClaimsPublic:
     return ClaimsPublic(data=claims, count=len(claims))
 
 
+def next_cursor(offset: int, limit: int, total: int) -> str | None:
+    """The opaque cursor of the page after `offset`+`limit`, None past the end. It holds the
+    position (claims are listed in ingest order, so pages stay put as reports arrive; incidents
+    most recently updated first, so follow `/v1/changes` to see every change exactly once)."""
+    after = offset + limit
+    if after >= total:
+        return None
+    return base64.urlsafe_b64encode(f"o:{after}".encode()).decode().rstrip("=")
+
+
+def read_cursor(cursor: str | None, offset: int) -> int:
+    """The offset a cursor stands for (`offset` itself without one); a cursor this server did
+    not give out is a coded 422."""
+    if cursor is None:
+        return offset
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        kind, _, value = raw.partition(":")
+        if kind != "o" or not value.isdigit() or int(value) > 10_000_000:
+            raise ValueError(raw)
+        return int(value)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise at(["query", "cursor"], InvalidCursorError("not a cursor this API gave out")) from exc
+
+
 def list_claims(
     *, store: ClaimStore, filters: ClaimFilters, offset: int, limit: int
 ) -> ClaimsPublic:
     claims, total = store.list_claims(filters, offset, limit)
-    return ClaimsPublic(data=claims, count=total)
+    return ClaimsPublic(data=claims, count=total, next_cursor=next_cursor(offset, limit, total))
 
 
 def search_claims(*, store: ClaimStore, embedder: Embedder, q: str, k: int) -> SearchResults:
@@ -249,7 +276,11 @@ def _summary(incident: Incident) -> IncidentSummary:
 
 def list_incidents(*, store: ClaimStore, offset: int, limit: int) -> IncidentsPublic:
     incidents, total = store.list_incidents(offset, limit)
-    return IncidentsPublic(data=[_summary(i) for i in incidents], count=total)
+    return IncidentsPublic(
+        data=[_summary(i) for i in incidents],
+        count=total,
+        next_cursor=next_cursor(offset, limit, total),
+    )
 
 
 def _stored_incident(store: ClaimStore, incident_id: str) -> tuple[Incident, list[Document]]:

@@ -34,10 +34,15 @@ def list_claims(
     ] = None,
     kind: Annotated[ClaimKind | None, Query()] = None,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+    cursor: Annotated[
+        str | None, Query(max_length=64, description="`next_cursor` of the previous page.")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> ClaimsPublic:
     filters = ClaimFilters(claimant, outlet, document_id, since, until, kind)
-    return service.list_claims(store=store, filters=filters, offset=offset, limit=limit)
+    return service.list_claims(
+        store=store, filters=filters, offset=service.read_cursor(cursor, offset), limit=limit
+    )
 
 
 @router.get(

@@ -31,9 +31,14 @@ INCIDENT_NOT_FOUND: dict[int | str, dict[str, Any]] = {
 def list_incidents(
     store: StoreDep,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+    cursor: Annotated[
+        str | None, Query(max_length=64, description="`next_cursor` of the previous page.")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> IncidentsPublic:
-    return service.list_incidents(store=store, offset=offset, limit=limit)
+    return service.list_incidents(
+        store=store, offset=service.read_cursor(cursor, offset), limit=limit
+    )
 
 
 @router.get(

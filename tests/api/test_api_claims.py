@@ -63,7 +63,7 @@ def test_api_claims_filters(client: TestClient, corpus: dict[str, Any]) -> None:
     assert claims(client, outlet="Example Wire", kind="unattributed", since="2025-05-01")[
         "data"
     ] == [c for c in claims(client, document_id="orsk")["data"] if c["kind"] == "unattributed"]
-    assert claims(client, claimant="Nobody At All") == {"data": [], "count": 0}
+    assert claims(client, claimant="Nobody At All") == {"data": [], "count": 0, "next_cursor": None}
 
 
 def test_api_claims_pagination(client: TestClient, corpus: dict[str, Any]) -> None:

@@ -47,7 +47,7 @@ def test_api_compare_groups_like_the_stored_incidents(
     assignment = {d["id"]: d["incident"] for d in compared["documents"]}
     assert {assignment[d] for d in TARSA} == {compared["incidents"][0]["id"]}
     # Stateless: nothing was stored.
-    assert client.get("/v1/incidents").json() == {"data": [], "count": 0}
+    assert client.get("/v1/incidents").json() == {"data": [], "count": 0, "next_cursor": None}
     # Ingesting the same reports one by one builds the same incidents. Only the ids differ: a
     # stored incident keeps the id it got from its first report as others join it.
     for report in tarsa_reports():

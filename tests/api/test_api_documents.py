@@ -95,5 +95,5 @@ def test_api_documents_failed_ingest_leaves_nothing(
         assert "crashed" not in response.text  # internals stay in the log
         monkeypatch.undo()
         assert_error(c.get("/v1/documents/fire"), 404, "document_not_found")
-        assert c.get("/v1/claims").json() == {"data": [], "count": 0}
+        assert c.get("/v1/claims").json() == {"data": [], "count": 0, "next_cursor": None}
         assert c.post("/v1/documents", json={"text": HARBOUR_FIRE, "id": "fire"}).status_code == 201

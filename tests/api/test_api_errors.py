@@ -42,7 +42,7 @@ def nothing_stored(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
     if "small" in request.fixturenames:
         small: TestClient = request.getfixturevalue("small")
-        assert small.get("/v1/claims").json() == {"data": [], "count": 0}
+        assert small.get("/v1/claims").json() == {"data": [], "count": 0, "next_cursor": None}
 
 
 def post_json(client: TestClient, path: str, body: Any) -> Any:

@@ -46,7 +46,7 @@ def test_api_health_not_ready_while_loading(
             assert_error(response, 503, "not_ready")
             assert response.headers["retry-after"]
             # Reads of the store do not need the models.
-            assert c.get("/v1/claims").json() == {"data": [], "count": 0}
+            assert c.get("/v1/claims").json() == {"data": [], "count": 0, "next_cursor": None}
         finally:
             release.set()
 

@@ -259,7 +259,7 @@ def test_api_incidents_repost_backfills_a_schema_1_store(
     )
     db.close()
     with running_app(settings_for(tmp_path), extractor, embedder) as client:
-        assert client.get("/v1/incidents").json() == {"data": [], "count": 0}
+        assert client.get("/v1/incidents").json() == {"data": [], "count": 0, "next_cursor": None}
         for doc_id in pair:
             assert client.post("/v1/documents", json=reports[doc_id]).status_code == 200
         assert set(incidents_by_members(client)) == {frozenset(pair)}
