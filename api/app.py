@@ -29,6 +29,7 @@ from api.web import (
     docs_static_files,
     static_files,
 )
+from api.web import router as web_router
 from api.webhooks import Dispatcher
 from claims.comparison.embed import Embedder
 from claims.extraction.extract import Extractor
@@ -120,10 +121,16 @@ def create_app(
         description=DESCRIPTION,
         openapi_tags=TAGS,
         lifespan=lifespan,
+        docs_url=None,  # served offline by api.web.docs_router instead of from a CDN
+        redoc_url=None,
     )
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(api_router)
+    app.include_router(docs_router)
+    app.include_router(web_router)
     app.include_router(compare_router)
+    app.mount(DOCS_STATIC, docs_static_files(), name="docs-static")
+    app.mount(STATIC, static_files(), name="web-static")
     return app

@@ -9,8 +9,11 @@ An oversized body is read to its end and thrown away before the 413 is sent (up 
 leaves unread data in the socket, the kernel answers it with a reset, and clients that send the
 whole body before reading (Python's urllib and requests) see "connection reset" instead of the
 coded 413. A client that sent `Expect: 100-continue` (curl) is answered at once: it has not sent
-the body and will not. It also refuses bodies that are not UTF-8 JSON with a coded 415, because the
-JSON parser would otherwise fail on them with an uncoded 400.
+the body and will not.
+
+On the JSON API (`/v1/...`) it also refuses bodies that are not UTF-8 JSON with a coded 415,
+because the JSON parser would otherwise fail on them with an uncoded 400; the web pages' forms
+(`/compare`) post urlencoded bodies and are only size-limited.
 """
 
 from __future__ import annotations
@@ -65,7 +68,7 @@ class BodyLimitMiddleware:
             chunks.append(chunk)
             more = message.get("more_body", False)
         body = b"".join(chunks)
-        if body:
+        if body and scope["path"].startswith("/v1/"):  # the JSON API; web forms are urlencoded
             problem = _json_problem(headers.get("content-type"), body)
             if problem is not None:
                 code, msg = problem

@@ -1,0 +1,161 @@
+""" "Compare now": paste reports, see their incidents, fact sheets and conflicts, store nothing.
+
+The form posts to this server-side handler, which builds the same `CompareRequest` that
+`POST /v1/compare` takes and calls `api.service.compare`, so the page and the API give one
+answer. It declares the API's `Compute` access (a model run: the same keys and rate limits as
+`POST /v1/compare`).
+
+The handler takes the form as JSON (`{"format", "reports"}`) or urlencoded. The page's small
+script (`static/compare.js`) sends JSON and swaps the returned result fragment in (an
+htmx-style partial update); without JavaScript the plain urlencoded form posts and gets the
+whole page back (the body middleware checks media types on `/v1` only). Reading the body here
+keeps python-multipart (and so file uploads) out of the dependencies.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import parse_qs
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from api import service
+from api.access import Kind, access
+from api.schemas import CompareDocument, CompareRequest
+from api.state import AppState
+from api.web import views
+from api.web.pages import PAGE_CSP, render
+from claims.errors import ClaimsError
+from claims.models import Comparison, RelationType
+
+router = APIRouter(include_in_schema=False)
+
+SEPARATOR = "---"
+# The pages' policy, but with the page's own script allowed (and nothing else).
+COMPARE_CSP = PAGE_CSP.replace("script-src 'none'", "script-src 'self'")
+FORMATS = ("text", "jsonl")
+EXAMPLE_JSONL = (
+    '{"id": "a", "outlet": "Wire", "text": "The army said six soldiers were killed."}\n'
+    '{"id": "b", "outlet": "Courier", "text": "Rebels said 20 soldiers were killed."}'
+)
+
+
+class FormError(Exception):
+    """What is wrong with the pasted input, as a sentence for the page."""
+
+
+def parse_reports(text: str, kind: str) -> CompareRequest:
+    """The pasted input as a `CompareRequest`: JSON Lines (one `claims compare` input per
+    line), or plain text with reports separated by a line holding only `---`."""
+    documents: list[CompareDocument] = []
+    if kind == "jsonl":
+        for number, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                documents.append(CompareDocument.model_validate(json.loads(line)))
+            except json.JSONDecodeError as exc:
+                raise FormError(f"line {number} is not JSON: {exc.msg}") from exc
+            except ValidationError as exc:
+                first = exc.errors()[0]
+                where = ".".join(str(p) for p in first["loc"]) or "line"
+                raise FormError(f"line {number}, {where}: {first['msg']}") from exc
+    else:
+        chunks: list[list[str]] = [[]]
+        for line in text.splitlines():
+            if line.strip() == SEPARATOR:
+                chunks.append([])
+            else:
+                chunks[-1].append(line)
+        reports = ["\n".join(c).strip() for c in chunks]
+        documents = [
+            CompareDocument(id=f"report-{i}", text=body)
+            for i, body in enumerate((r for r in reports if r), start=1)
+        ]
+    if not documents:
+        raise FormError("paste at least one report")
+    return CompareRequest(documents=documents)
+
+
+async def _read_form(request: Request) -> tuple[str, str]:
+    """`(reports, format)` from a JSON or urlencoded body."""
+    raw = await request.body()
+    if request.headers.get("content-type", "").startswith("application/json"):
+        try:
+            data = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise FormError(f"the form body is not JSON: {exc.msg}") from exc
+        if not isinstance(data, dict):
+            raise FormError("the form body must be a JSON object")
+        text, kind = data.get("reports", ""), data.get("format", "text")
+    else:
+        form = parse_qs(raw.decode("utf-8", "replace"), keep_blank_values=True)
+        text, kind = form.get("reports", [""])[0], form.get("format", ["text"])[0]
+    if not isinstance(text, str) or not isinstance(kind, str):
+        raise FormError("reports and format must be strings")
+    return text, kind if kind in FORMATS else "text"
+
+
+def _page(request: Request, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
+    defaults: dict[str, Any] = {
+        "text": "",
+        "kind": "text",
+        "error": None,
+        "result": None,
+        "example": EXAMPLE_JSONL,
+        "separator": SEPARATOR,
+        "fragment": False,
+    }
+    context = defaults | context
+    name = "_compare_result.html" if context["fragment"] else "compare.html"
+    return render(request, name, context, status_code, csp=COMPARE_CSP)
+
+
+@router.get("/compare", response_class=HTMLResponse)
+def compare_form(request: Request) -> HTMLResponse:
+    return _page(request, {})  # served with COMPARE_CSP, so its script may run
+
+
+@router.post("/compare", response_class=HTMLResponse, dependencies=[Depends(access(Kind.COMPUTE))])
+async def compare_now(request: Request) -> HTMLResponse:
+    """Compare the pasted reports and show the result: the whole page with the input shown
+    again for editing, or (header `X-Fragment: 1`, from the page's script) just the result."""
+    fragment = request.headers.get("x-fragment") == "1"
+    context: dict[str, Any] = {"fragment": fragment}
+    try:
+        text, kind = await _read_form(request)
+        context |= {"text": text, "kind": kind}
+        body = parse_reports(text, kind)
+        state: AppState = request.app.state.claims
+        state.check_ready()
+        comparison = await run_in_threadpool(
+            service.compare, request=body, settings=state.settings, comparer=state.comparer
+        )
+    except FormError as exc:
+        return _page(request, context | {"error": str(exc)}, 422)
+    except ClaimsError as exc:  # empty or oversized text, too many reports, models loading
+        return _page(request, context | {"error": f"{exc.code}: {exc}"}, 422)
+    return _page(request, context | {"result": _result(body, comparison)})
+
+
+def _result(body: CompareRequest, comparison: Comparison) -> list[dict[str, Any]]:
+    """Per incident: its fact sheet, relations and reports, as the incident page shows them."""
+    names = {d.id: d.outlet or d.title or d.id for d in body.documents if d.id is not None}
+    out: list[dict[str, Any]] = []
+    for incident in comparison.incidents:
+        out.append(
+            {
+                "incident": incident,
+                "sheet": views.fact_sheet(incident),
+                "titles": names,
+                "conflicts": views.relations_of(incident, RelationType.CONFLICTS),
+                "corroborations": views.relations_of(incident, RelationType.CORROBORATES),
+                "updates": views.relations_of(incident, RelationType.UPDATES),
+                "claimants": {c.id: c.claimant.name for c in incident.claims},
+            }
+        )
+    return out
