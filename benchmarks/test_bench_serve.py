@@ -25,8 +25,7 @@ import httpx
 from pytest_benchmark.fixture import BenchmarkFixture
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "api"))
-from api_support import served, server_env
-from test_api_load import invented_report
+from api_support import invented_report, served, server_env
 from test_bench_api import ARTICLE
 
 REQUESTS = 48  # per measurement; a multiple of 8

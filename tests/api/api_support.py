@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -180,3 +181,56 @@ def served(env: dict[str, str], cwd: Path, *, workers: int = 1) -> Iterator[tupl
             except subprocess.TimeoutExpired:  # pragma: no cover
                 server.kill()
                 server.wait(timeout=10)
+
+
+# -- invented short reports for load and throughput runs ------------------------------------------
+# Invented events; every report is one of these told by one outlet with its own numbers.
+EVENTS = [
+    (
+        "Floods",
+        "Floodwater covered the lower town of {town} on {day} after the river {river} burst "
+        "its banks.\n"
+        "“We evacuated {n} families during the night,” the regional emergency service said.\n"
+        "Mayor {mayor} said that {m} houses had been damaged and two bridges were closed.\n"
+        "Residents said the warning had come too late.\n",
+    ),
+    (
+        "Factory fire",
+        "A fire destroyed a warehouse of the {town} paper mill on {day}.\n"
+        "Fire chief {mayor} told reporters that {n} firefighters had fought the blaze for "
+        "six hours.\n"
+        "The company said that nobody had been injured and that {m} workers had been sent home.\n"
+        "Police said the cause of the fire was not yet known.\n",
+    ),
+    (
+        "Strike",
+        "Bus drivers in {town} walked out on {day} in a dispute over pay.\n"
+        "“We will stay out until the city talks to us,” union leader {mayor} said.\n"
+        "The transport authority said that {n} of its {m} routes were not running.\n"
+        "Commuters said they had waited for hours.\n",
+    ),
+]
+TOWNS = ["Velmar", "Ostrava Nova", "Kessling", "Dornfeld", "Harrow Vale", "Lindqvist"]
+OUTLETS = ["Example Wire", "The Courier", "Morning Post", "Radio North", "Daily Ledger"]
+DAYS = ["Monday", "Tuesday", "Wednesday"]
+
+
+def invented_report(rng: random.Random, serial: int) -> dict[str, Any]:
+    name, template = EVENTS[rng.randrange(len(EVENTS))]
+    town = TOWNS[rng.randrange(len(TOWNS))]
+    day = rng.randrange(len(DAYS))
+    text = template.format(
+        town=town,
+        day=DAYS[day],
+        river=town.split()[0] + "bach",
+        n=rng.randint(5, 60),
+        m=rng.randint(10, 200),
+        mayor=rng.choice(["Ilse Varga", "Tomas Brell", "Anna Kolins", "Piet Moravec"]),
+    )
+    return {
+        "id": f"load-{serial:05d}",
+        "text": text,
+        "title": f"{name} in {town}",
+        "outlet": rng.choice(OUTLETS),
+        "published_at": f"2026-03-{2 + day:02d}T{rng.randint(6, 20):02d}:00:00Z",
+    }

@@ -19,11 +19,10 @@ from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
-from api_support import served, server_env
+from api_support import invented_report, served, server_env
 from pg import postgres_cluster
 
 from claims.comparison.compare import Comparer
@@ -32,57 +31,6 @@ from claims.models import Claim, Document
 
 SECONDS = float(os.environ.get("CLAIMS_LOAD_SECONDS", "60"))
 CLIENTS = int(os.environ.get("CLAIMS_LOAD_CLIENTS", "50"))
-
-# Invented events; every report is one of these told by one outlet with its own numbers.
-EVENTS = [
-    (
-        "Floods",
-        "Floodwater covered the lower town of {town} on {day} after the river {river} burst "
-        "its banks.\n"
-        "“We evacuated {n} families during the night,” the regional emergency service said.\n"
-        "Mayor {mayor} said that {m} houses had been damaged and two bridges were closed.\n"
-        "Residents said the warning had come too late.\n",
-    ),
-    (
-        "Factory fire",
-        "A fire destroyed a warehouse of the {town} paper mill on {day}.\n"
-        "Fire chief {mayor} told reporters that {n} firefighters had fought the blaze for "
-        "six hours.\n"
-        "The company said that nobody had been injured and that {m} workers had been sent home.\n"
-        "Police said the cause of the fire was not yet known.\n",
-    ),
-    (
-        "Strike",
-        "Bus drivers in {town} walked out on {day} in a dispute over pay.\n"
-        "“We will stay out until the city talks to us,” union leader {mayor} said.\n"
-        "The transport authority said that {n} of its {m} routes were not running.\n"
-        "Commuters said they had waited for hours.\n",
-    ),
-]
-TOWNS = ["Velmar", "Ostrava Nova", "Kessling", "Dornfeld", "Harrow Vale", "Lindqvist"]
-OUTLETS = ["Example Wire", "The Courier", "Morning Post", "Radio North", "Daily Ledger"]
-DAYS = ["Monday", "Tuesday", "Wednesday"]
-
-
-def invented_report(rng: random.Random, serial: int) -> dict[str, Any]:
-    name, template = EVENTS[rng.randrange(len(EVENTS))]
-    town = TOWNS[rng.randrange(len(TOWNS))]
-    day = rng.randrange(len(DAYS))
-    text = template.format(
-        town=town,
-        day=DAYS[day],
-        river=town.split()[0] + "bach",
-        n=rng.randint(5, 60),
-        m=rng.randint(10, 200),
-        mayor=rng.choice(["Ilse Varga", "Tomas Brell", "Anna Kolins", "Piet Moravec"]),
-    )
-    return {
-        "id": f"load-{serial:05d}",
-        "text": text,
-        "title": f"{name} in {town}",
-        "outlet": rng.choice(OUTLETS),
-        "published_at": f"2026-03-{2 + day:02d}T{rng.randint(6, 20):02d}:00:00Z",
-    }
 
 
 @pytest.fixture(scope="module")
