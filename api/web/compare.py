@@ -18,14 +18,16 @@ import json
 from typing import Any
 from urllib.parse import parse_qs
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import HTMLResponse
+from limits import RateLimitItem
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from api import service
-from api.access import Kind, access
-from api.schemas import CompareDocument, CompareRequest
+from api.access import COST, Kind, _key_id, _scope_of, access
+from api.errors import InvalidAPIKeyError, RateLimitedError
+from api.schemas import CompareDocument, CompareRequest, DocumentCreate
 from api.state import AppState
 from api.web import views
 from api.web.pages import PAGE_CSP, render
@@ -81,8 +83,8 @@ def parse_reports(text: str, kind: str) -> CompareRequest:
     return CompareRequest(documents=documents)
 
 
-async def _read_form(request: Request) -> tuple[str, str]:
-    """`(reports, format)` from a JSON or urlencoded body."""
+async def _read_form(request: Request) -> tuple[str, str, str]:
+    """`(reports, format, api key)` from a JSON or urlencoded body."""
     raw = await request.body()
     if request.headers.get("content-type", "").startswith("application/json"):
         try:
@@ -91,13 +93,14 @@ async def _read_form(request: Request) -> tuple[str, str]:
             raise FormError(f"the form body is not JSON: {exc.msg}") from exc
         if not isinstance(data, dict):
             raise FormError("the form body must be a JSON object")
-        text, kind = data.get("reports", ""), data.get("format", "text")
+        text, kind, key = data.get("reports", ""), data.get("format", "text"), data.get("key", "")
     else:
         form = parse_qs(raw.decode("utf-8", "replace"), keep_blank_values=True)
         text, kind = form.get("reports", [""])[0], form.get("format", ["text"])[0]
-    if not isinstance(text, str) or not isinstance(kind, str):
-        raise FormError("reports and format must be strings")
-    return text, kind if kind in FORMATS else "text"
+        key = form.get("key", [""])[0]
+    if not all(isinstance(v, str) for v in (text, kind, key)):
+        raise FormError("reports, format and key must be strings")
+    return text, kind if kind in FORMATS else "text", key
 
 
 def _page(request: Request, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
@@ -109,6 +112,7 @@ def _page(request: Request, context: dict[str, Any], status_code: int = 200) -> 
         "example": EXAMPLE_JSONL,
         "separator": SEPARATOR,
         "fragment": False,
+        "stored": None,
     }
     context = defaults | context
     name = "_compare_result.html" if context["fragment"] else "compare.html"
@@ -127,7 +131,7 @@ async def compare_now(request: Request) -> HTMLResponse:
     fragment = request.headers.get("x-fragment") == "1"
     context: dict[str, Any] = {"fragment": fragment}
     try:
-        text, kind = await _read_form(request)
+        text, kind, _ = await _read_form(request)
         context |= {"text": text, "kind": kind}
         body = parse_reports(text, kind)
         state: AppState = request.app.state.claims
@@ -140,6 +144,87 @@ async def compare_now(request: Request) -> HTMLResponse:
     except ClaimsError as exc:  # empty or oversized text, too many reports, models loading
         return _page(request, context | {"error": f"{exc.code}: {exc}"}, 422)
     return _page(request, context | {"result": _result(body, comparison)})
+
+
+@router.post("/compare/store", response_class=HTMLResponse)
+async def store_reports(request: Request) -> HTMLResponse:
+    """Store the pasted reports (as `POST /v1/documents` would, one by one) and link to each
+    and to its incident. A form cannot send a bearer header, so the key, when keys are
+    configured, comes in the form's password field and needs the write scope; the rate limit
+    is the API's, per key or per address, at a write's cost per report."""
+    fragment = request.headers.get("x-fragment") == "1"
+    context: dict[str, Any] = {"fragment": fragment}
+    state: AppState = request.app.state.claims
+    try:
+        text, kind, key = await _read_form(request)
+        context |= {"text": text, "kind": kind}
+        body = parse_reports(text, kind)
+        _check_write_key(state, key)
+        identity, limit = _limit_for(request, state, key)
+        if limit is not None:
+            cost = COST[Kind.WRITE] * len(body.documents)
+            state.rate_limiter.hit(limit, identity, cost, Response())
+        state.check_ready()
+        stored = await run_in_threadpool(_store_all, state, body)
+    except FormError as exc:
+        return _page(request, context | {"error": str(exc)}, 422)
+    except InvalidAPIKeyError as exc:
+        return _page(request, context | {"error": f"{exc.code}: {exc}"}, 403)
+    except RateLimitedError as exc:
+        return _page(request, context | {"error": f"{exc.code}: {exc}"}, 429)
+    except ClaimsError as exc:
+        return _page(request, context | {"error": f"{exc.code}: {exc}"}, 422)
+    return _page(request, context | {"stored": stored})
+
+
+def _check_write_key(state: AppState, key: str) -> None:
+    settings = state.settings
+    if not (settings.api_keys or settings.read_api_keys):
+        return  # an open server: anyone may store, as with POST /v1/documents
+    if _scope_of(key, settings) != "write":
+        raise InvalidAPIKeyError("storing needs an API key with the write scope")
+
+
+def _limit_for(request: Request, state: AppState, key: str) -> tuple[str, RateLimitItem | None]:
+    limiter = state.rate_limiter
+    if key and _scope_of(key, state.settings) is not None:
+        return _key_id(key), limiter.per_key
+    host = request.client.host if request.client is not None else "unknown"
+    return "addr:" + host, limiter.anonymous
+
+
+def _store_all(state: AppState, body: CompareRequest) -> list[dict[str, Any]]:
+    """Ingest each report; per report its id, whether it was new, its incident or its error."""
+    out: list[dict[str, Any]] = []
+    for i, item in enumerate(body.documents, start=1):
+        try:
+            request = DocumentCreate(**item.model_dump())
+            document, created = service.ingest_document(
+                request=request,
+                settings=state.settings,
+                store=state.store,
+                extractor=state.serial_extractor,
+                embedder=state.embedder,
+                comparer=state.comparer,
+            )
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            out.append({"n": i, "id": item.id, "error": f"{first['loc'][-1]}: {first['msg']}"})
+            continue
+        except ClaimsError as exc:
+            out.append({"n": i, "id": item.id, "error": f"{exc.code}: {exc}"})
+            continue
+        out.append(
+            {
+                "n": i,
+                "id": document.id,
+                "error": None,
+                "created": created,
+                "title": document.title or document.outlet or document.id,
+                "incident": state.store.incident_of_document(document.id),
+            }
+        )
+    return out
 
 
 def _result(body: CompareRequest, comparison: Comparison) -> list[dict[str, Any]]:

@@ -270,3 +270,18 @@ def test_compare_now_works_without_javascript(base: str, browser: Browser) -> No
         expect(page.locator("section.result table.sheet").first).to_be_visible(timeout=60_000)
     finally:
         context.close()
+
+
+def test_reports_are_stored_from_the_page(base: str, page: Page) -> None:
+    """A newcomer pastes reports and stores them without touching the API; each stored
+    report links to its page and its incident."""
+    reports = [r | {"id": f"page-{r['id']}"} for r in _reports()[:2]]
+    page.goto(f"{base}/compare")
+    page.get_by_label("JSON Lines").check()
+    page.get_by_label("Reports", exact=True).fill("\n".join(json.dumps(r) for r in reports))
+    page.get_by_role("button", name="Store them").click()
+    expect(page.locator("#stored-h")).to_have_text("Stored 2 of 2 reports", timeout=60_000)
+    for report in reports:
+        assert httpx.get(f"{base}/v1/documents/{report['id']}").status_code == 200
+    page.get_by_role("link", name="its incident").first.click()
+    expect(page.locator("table.sheet").first).to_be_visible()

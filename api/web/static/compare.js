@@ -7,16 +7,19 @@
   if (!form || !output) return;
   form.addEventListener("submit", async function (event) {
     event.preventDefault();
-    const button = form.querySelector("button[type=submit]");
+    const button = event.submitter || form.querySelector("button[type=submit]");
+    const target = button.getAttribute("formaction") || form.action;
     const data = new FormData(form);
     button.disabled = true;
     output.setAttribute("aria-busy", "true");
     output.innerHTML = '<p class="hint">Comparing…</p>';
     try {
-      const response = await fetch(form.action, {
+      const response = await fetch(target, {
         method: "POST",
         headers: { "Content-Type": "application/json", "X-Fragment": "1", "Accept": "text/html" },
-        body: JSON.stringify({ format: data.get("format"), reports: data.get("reports") }),
+        body: JSON.stringify({
+          format: data.get("format"), reports: data.get("reports"), key: data.get("key") || "",
+        }),
       });
       const type = response.headers.get("content-type") || "";
       if (type.startsWith("text/html")) {
