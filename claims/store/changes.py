@@ -20,14 +20,13 @@ import secrets
 import time
 import uuid
 from collections.abc import Sequence
-from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from claims.errors import ClaimsError
-from claims.store.common import Dialect
+from claims.store.common import SQLBackend
 
 ChangeType = Literal["incident.created", "incident.changed", "incident.deleted", "conflict.created"]
 CHANGE_TYPES: tuple[ChangeType, ...] = (
@@ -96,16 +95,8 @@ def new_secret() -> str:
     return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode("ascii")
 
 
-class ChangeLogMixin:
+class ChangeLogMixin(SQLBackend):
     """Change log and webhook state for both SQL backends (tables in each backend's schema)."""
-
-    _dialect: ClassVar[Dialect]
-
-    def _read(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        raise NotImplementedError
-
-    def _transaction(self) -> AbstractContextManager[Any]:
-        raise NotImplementedError
 
     # -- written inside the incident transactions ------------------------------------------
     def _record_changes(self, db: Any, changes: Sequence[NewChange]) -> None:

@@ -209,19 +209,26 @@ class Dialect:
         return text if self.mark == "?" else text.replace("?", self.mark)
 
 
-class SQLClaimStoreMixin:
-    """The `ClaimStore` methods whose logic both backends share, written once over a `Dialect`."""
+class SQLBackend:
+    """What the shared SQL mixins (here, `changes`, `feeds`) need of a backend class: its
+    `Dialect`, a read, and a write transaction (SQLite and PostgreSQL supply them)."""
 
     _dialect: ClassVar[Dialect]
-    _lock: threading.RLock
-    _indexes: dict[str, VectorIndex]
 
-    # -- supplied by the backend ------------------------------------------------------------
     def _read(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         raise NotImplementedError
 
     def _transaction(self) -> AbstractContextManager[Any]:
         raise NotImplementedError
+
+
+class SQLClaimStoreMixin(SQLBackend):
+    """The `ClaimStore` methods whose logic both backends share, written once over a `Dialect`."""
+
+    _lock: threading.RLock
+    _indexes: dict[str, VectorIndex]
+
+    # -- supplied by the backend ------------------------------------------------------------
 
     def _index(self, model_key: str) -> VectorIndex:
         raise NotImplementedError

@@ -11,14 +11,13 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Iterable, Sequence
-from contextlib import AbstractContextManager
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
 from claims.errors import ClaimsError
-from claims.store.common import Dialect
+from claims.store.common import SQLBackend
 
 
 class Feed(BaseModel):
@@ -45,15 +44,7 @@ _FEED_COLUMNS = (
 )
 
 
-class FeedStoreMixin:
-    _dialect: ClassVar[Dialect]
-
-    def _read(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        raise NotImplementedError
-
-    def _transaction(self) -> AbstractContextManager[Any]:
-        raise NotImplementedError
-
+class FeedStoreMixin(SQLBackend):
     @staticmethod
     def _feed(row: Sequence[Any]) -> Feed:
         feed_id, url, interval, created, etag, modified, polled, error, entries = row
