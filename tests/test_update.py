@@ -7,7 +7,7 @@ the river Lenna at Brask, told by two outlets, and an unrelated chess festival i
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -15,7 +15,6 @@ import pytest
 
 from claims.comparison.compare import Comparer
 from claims.comparison.embed import SentenceTransformerEmbedder
-from claims.comparison.incidents import DocumentGrouper
 from claims.comparison.update import (
     DocumentTextConflictError,
     ExtractorAnalyser,
@@ -26,7 +25,7 @@ from claims.comparison.update import (
 )
 from claims.extraction.extract import Extractor
 from claims.extraction.ingest import make_document
-from claims.models import Claim, Document, Incident, Relation, RelationType
+from claims.models import Document, Relation, RelationType
 from claims.store import ClaimStore, DocumentNotFoundError, SQLiteClaimStore
 
 SPILL_COURIER = (
@@ -275,53 +274,3 @@ def test_incident_changes_between_versions(store: ClaimStore, add: Add) -> None:
     assert {c["id"] for c in changes[1].data["claims"]} == {a, b}
     # Known conflicts are not announced again.
     assert [c.type for c in incident_changes(with_conflict, with_conflict, incident.id)] == []
-
-
-class _Interleaving:
-    """A comparer that, the first time it builds, lets `hook` run first: another ingest that
-    lands while this join is being planned, as in a second server process."""
-
-    def __init__(self, comparer: Comparer, hook: Callable[[], object]) -> None:
-        self.comparer = comparer
-        self.hook: Callable[[], object] | None = hook
-        self.builds = 0
-
-    @property
-    def grouper(self) -> DocumentGrouper:
-        return self.comparer.grouper
-
-    def build_incident(
-        self, documents: Sequence[Document], claims_by_doc: Mapping[str, list[Claim]]
-    ) -> Incident:
-        self.builds += 1
-        if self.hook is not None:
-            hook, self.hook = self.hook, None
-            hook()
-        return self.comparer.build_incident(documents, claims_by_doc)
-
-
-def test_a_join_planned_on_stale_state_is_planned_again(
-    store: ClaimStore,
-    add: Add,
-    extractor: Extractor,
-    embedder: SentenceTransformerEmbedder,
-    comparer: Comparer,
-) -> None:
-    """The wire report is stored and its join planned (a new incident: nothing else is there);
-    meanwhile the courier report arrives and starts that incident. Writing the stale plan
-    would split one spill into two incidents; the join sees the change and plans again."""
-    slow = _Interleaving(comparer, lambda: add(courier()))
-    joined = ingest(
-        store=store,
-        extractor=ExtractorAnalyser(extractor),
-        embedder=embedder,
-        comparer=slow,
-        document=wire(),
-    )
-    assert slow.builds >= 2  # the stale plan, then the fresh one
-    assert joined.incident_id is not None
-    incident = store.get_incident(joined.incident_id)
-    assert incident is not None
-    assert set(incident.document_ids) == {"courier-spill", "wire-spill"}
-    assert store.list_incidents()[1] == 1
-    assert [c.type for c in store.changes_since(0)][:2] == ["incident.created", "incident.changed"]

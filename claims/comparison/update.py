@@ -165,23 +165,6 @@ def ingest(
     return Ingested(existing, created, incident_id)
 
 
-# Plans made without the lock before the join falls back to planning under it (see join_incident).
-OPTIMISTIC_TRIES = 2
-
-
-@dataclass(frozen=True)
-class _JoinPlan:
-    """What a join decided and built, and the state it decided on, to check under the lock."""
-
-    document_id: str
-    candidates: frozenset[str]  # candidate documents (not the new one)
-    incident_of: dict[str, str]  # of the candidates in an incident
-    target: str | None
-    current_members: tuple[str, ...]  # the target's members when planned
-    before: Incident | None
-    built: Incident | None
-
-
 def join_incident(
     *,
     store: ClaimStore,
@@ -194,85 +177,32 @@ def join_incident(
     """Put a stored, profiled document into the incident it belongs to, or a new one, and
     rebuild only that incident. Does nothing if the document is already in an incident.
     With an `extractor`, candidate profiles stored by an older version are brought up to date
-    first (see `candidate_profiles`).
-
-    Optimistic, so rebuilds of different incidents run side by side in several workers: the
-    join is planned and the incident built *without* the incident lock, then, under it, the
-    plan is written only if what it was decided on still holds (the same candidate documents,
-    in the same incidents, the target with the same members); otherwise it is planned again,
-    and after `OPTIMISTIC_TRIES` stale plans it is planned and written under the lock, as two
-    joins into one incident must take turns anyway."""
-    args = (store, comparer, document_id, extractor, window, undated_limit)
-    for _ in range(OPTIMISTIC_TRIES):
-        plan = _plan_join(*args)
-        if plan is None:
-            return None
-        with store.incident_lock():
-            if _plan_holds(store, plan, window, undated_limit):
-                return _write_join(store, plan)
+    first (see `candidate_profiles`)."""
     with store.incident_lock():
-        plan = _plan_join(*args)
-        return _write_join(store, plan) if plan is not None else None
-
-
-def _plan_join(
-    store: ClaimStore,
-    comparer: IncidentBuilder,
-    document_id: str,
-    extractor: DocumentAnalyser | None,
-    window: timedelta,
-    undated_limit: int | None,
-) -> _JoinPlan | None:
-    if store.incident_of_document(document_id) is not None:
-        return None  # another request got there first
-    stored = store.get_document(document_id)
-    raw = store.document_profiles([document_id]).get(document_id)
-    if stored is None or raw is None:
-        return None  # deleted meanwhile
-    profiles = candidate_profiles(
-        store,
-        document_id,
-        stored_profile(raw),
-        extractor,
-        window=window,
-        undated_limit=undated_limit,
-    )
-    candidates = frozenset(d for d in profiles if d != document_id)
-    incident_of = store.incidents_of(sorted(candidates))
-    target = assign_incident(document_id, profiles, incident_of, comparer.grouper)
-    current = store.get_incident(target) if target is not None else None
-    current_members = tuple(current.document_ids) if current is not None else ()
-    built = _build_incident(store, comparer, [*current_members, document_id], replaces=target)
-    return _JoinPlan(document_id, candidates, incident_of, target, current_members, current, built)
-
-
-def _plan_holds(
-    store: ClaimStore, plan: _JoinPlan, window: timedelta, undated_limit: int | None
-) -> bool:
-    """Whether the plan was decided on what the store holds now (read under the lock)."""
-    if store.incident_of_document(plan.document_id) is not None:
-        return False
-    raw = store.document_profiles([plan.document_id]).get(plan.document_id)
-    if raw is None:
-        return False
-    moment = stored_profile(raw).published_at
-    near = store.document_profiles_near(moment, window, undated_limit)
-    if frozenset(d for d in near if d != plan.document_id) != plan.candidates:
-        return False
-    if store.incidents_of(sorted(plan.candidates)) != plan.incident_of:
-        return False
-    current = store.get_incident(plan.target) if plan.target is not None else None
-    members = tuple(current.document_ids) if current is not None else ()
-    return members == plan.current_members and (plan.target is None or current is not None)
-
-
-def _write_join(store: ClaimStore, plan: _JoinPlan) -> Incident | None:
-    if plan.built is None:
-        if plan.target is not None:
-            store.delete_incident(plan.target, incident_changes(plan.before, None, plan.target))
-        return None
-    store.put_incident(plan.built, incident_changes(plan.before, plan.built, plan.built.id))
-    return plan.built
+        if store.incident_of_document(document_id) is not None:
+            return None  # another request got there first
+        stored = store.get_document(document_id)
+        raw = store.document_profiles([document_id]).get(document_id)
+        if stored is None or raw is None:
+            return None  # deleted meanwhile
+        profiles = candidate_profiles(
+            store,
+            document_id,
+            stored_profile(raw),
+            extractor,
+            window=window,
+            undated_limit=undated_limit,
+        )
+        incident_of = {
+            doc_id: incident_id
+            for doc_id in profiles
+            if doc_id != document_id
+            and (incident_id := store.incident_of_document(doc_id)) is not None
+        }
+        target = assign_incident(document_id, profiles, incident_of, comparer.grouper)
+        current = store.get_incident(target) if target is not None else None
+        members = [*(current.document_ids if current is not None else []), document_id]
+        return _rebuild_incident(store, comparer, members, replaces=target)
 
 
 def remove(
@@ -362,26 +292,10 @@ def _rebuild_incident(
     Deletes `replaces` and returns None when no member is left. What changed (see
     `incident_changes`) is recorded in the same transaction, for the change feed and webhooks."""
     before = store.get_incident(replaces) if replaces is not None else None
-    incident = _build_incident(store, comparer, member_ids, replaces=replaces)
-    if incident is None:
-        if replaces is not None:
-            store.delete_incident(replaces, incident_changes(before, None, replaces))
-        return None
-    store.put_incident(incident, incident_changes(before, incident, incident.id))
-    return incident
-
-
-def _build_incident(
-    store: ClaimStore,
-    comparer: IncidentBuilder,
-    member_ids: Sequence[str],
-    *,
-    replaces: str | None,
-) -> Incident | None:
-    """The incident of these stored documents (None when none is stored), under `replaces`'s
-    id when given; nothing is written."""
     stored = [s for i in dict.fromkeys(member_ids) if (s := store.get_document(i)) is not None]
     if not stored:
+        if replaces is not None:
+            store.delete_incident(replaces, incident_changes(before, None, replaces))
         return None
     stored.sort(key=lambda s: s.ingested_at)  # arrival order, like the input order of a batch
     documents = [s.document for s in stored]
@@ -389,6 +303,7 @@ def _build_incident(
     incident = comparer.build_incident(documents, claims)
     if replaces is not None:
         incident = incident.model_copy(update={"id": replaces})
+    store.put_incident(incident, incident_changes(before, incident, incident.id))
     return incident
 
 

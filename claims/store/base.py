@@ -157,10 +157,6 @@ class ClaimStore(Protocol):
 
     def incident_of_document(self, document_id: str) -> str | None: ...
 
-    def incidents_of(self, document_ids: Sequence[str]) -> dict[str, str]:
-        """The incident of each of these documents that is in one (one query, not one each)."""
-        ...
-
     def list_incidents(self, offset: int = 0, limit: int = 50) -> tuple[list[Incident], int]:
         """One page of incidents, most recently updated first, and the total count."""
         ...

@@ -435,19 +435,6 @@ class SQLClaimStoreMixin(SQLBackend):
         )
         return d.unkey(str(rows[0][0])) if rows else None
 
-    def incidents_of(self, document_ids: Sequence[str]) -> dict[str, str]:
-        """The incident of each of these documents that is in one, in one query."""
-        ids = list(dict.fromkeys(document_ids))
-        if not ids:
-            return {}
-        d = self._dialect
-        where, params = d.any_of("document_id", [d.key(i) for i in ids])
-        rows = self._read(
-            d.sql("SELECT document_id, incident_id FROM incident_documents WHERE ") + where,
-            params,
-        )
-        return {d.unkey(str(doc)): d.unkey(str(inc)) for doc, inc in rows}
-
     def list_incidents(self, offset: int = 0, limit: int = 50) -> tuple[list[Incident], int]:
         check_page(offset, limit)
         d = self._dialect
