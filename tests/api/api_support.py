@@ -211,13 +211,14 @@ EVENTS = [
     ),
 ]
 TOWNS = ["Velmar", "Ostrava Nova", "Kessling", "Dornfeld", "Harrow Vale", "Lindqvist"]
+OTHER_TOWNS = ["Brask", "Moravane", "Tessel Point", "Quarrow", "Einholt", "Saltmere"]
 OUTLETS = ["Example Wire", "The Courier", "Morning Post", "Radio North", "Daily Ledger"]
 DAYS = ["Monday", "Tuesday", "Wednesday"]
 
 
-def invented_report(rng: random.Random, serial: int) -> dict[str, Any]:
+def invented_report(rng: random.Random, serial: int, towns: list[str] = TOWNS) -> dict[str, Any]:
     name, template = EVENTS[rng.randrange(len(EVENTS))]
-    town = TOWNS[rng.randrange(len(TOWNS))]
+    town = towns[rng.randrange(len(towns))]
     day = rng.randrange(len(DAYS))
     text = template.format(
         town=town,
