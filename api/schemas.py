@@ -271,6 +271,10 @@ class DeliveriesPublic(BaseModel):
     data: list[Delivery]
 
 
+class RetriedPublic(BaseModel):
+    retried: int = Field(description="How many dead deliveries are due again.")
+
+
 # -- feed subscriptions ---------------------------------------------------------------------------
 class FeedCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)

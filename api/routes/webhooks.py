@@ -16,6 +16,7 @@ from api.errors import at
 from api.routes.responses import AUTH_ERRORS, INPUT_ERRORS, error_doc
 from api.schemas import (
     DeliveriesPublic,
+    RetriedPublic,
     WebhookCreate,
     WebhookCreated,
     WebhookPublic,
@@ -74,6 +75,16 @@ def get_webhook(webhook_id: WebhookId, store: StoreDep) -> WebhookPublic:
 def delete_webhook(webhook_id: WebhookId, store: StoreDep) -> None:
     if not store.delete_webhook(webhook_id):
         raise at(["path", "webhook_id"], WebhookNotFoundError(f"no webhook {webhook_id!r}"))
+
+
+@router.post(
+    "/{webhook_id}/dead-letters/retry",
+    summary="Send the dead letters again (after fixing the receiver), with fresh retries",
+    responses=NOT_FOUND,
+)
+def retry_dead_letters(webhook_id: WebhookId, store: StoreDep) -> RetriedPublic:
+    _get(store, webhook_id)
+    return RetriedPublic(retried=store.retry_dead(webhook_id))
 
 
 @router.get(

@@ -194,6 +194,10 @@ class ClaimStore(Protocol):
 
     def deliveries(self, webhook_id: str, state: DeliveryState | None = None) -> list[Delivery]: ...
 
+    def retry_dead(self, webhook_id: str) -> int:
+        """Dead deliveries of the subscription due again, attempts reset; how many."""
+        ...
+
     # -- feed subscriptions (claims.store.feeds) ---------------------------------------------
     def add_feed(self, url: str, interval_seconds: float) -> Feed: ...
 

@@ -287,6 +287,20 @@ class ChangeLogMixin(SQLBackend):
                 (state, status, None if error is None else error[:500], retry_at or 0.0, seq),
             )
 
+    def retry_dead(self, webhook_id: str) -> int:
+        """Make the subscription's dead deliveries due again with a fresh set of attempts (after
+        the receiver is fixed); how many."""
+        d = self._dialect
+        with self._transaction() as db:
+            count = db.execute(
+                d.sql(
+                    "UPDATE deliveries SET state = 'pending', attempts = 0, next_attempt_at = ?"
+                    " WHERE webhook_id = ? AND state = 'dead'"
+                ),
+                (time.time(), d.key(webhook_id)),
+            ).rowcount
+        return int(count)
+
     def deliveries(self, webhook_id: str, state: DeliveryState | None = None) -> list[Delivery]:
         """A subscription's deliveries (of one state), oldest first; `dead` is its dead-letter
         list."""

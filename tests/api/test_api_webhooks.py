@@ -220,3 +220,20 @@ def test_api_changes_feed_cursor(app: TestClient) -> None:
     assert json.dumps(later).count(first["data"][0]["id"]) == 0  # only what came after
     response = app.get("/v1/changes", params={"since": "abc"})
     assert response.status_code == 422
+
+
+def test_api_webhooks_dead_letters_are_sent_again_on_request(
+    app: TestClient, receiver_factory: Callable[[int], Receiver]
+) -> None:
+    receiver = receiver_factory(1_000)  # fails until told otherwise
+    hook = subscribe(app, receiver.url, ["incident.created"])
+    app.post("/v1/documents", json={"text": HARBOUR_FIRE, "id": "fire"}, headers=KEY)
+    letters = f"/v1/webhooks/{hook['id']}/dead-letters"
+    wait_for(lambda: len(app.get(letters, headers=KEY).json()["data"]) == 1)
+    receiver.fail_first = 0  # the receiver is fixed
+    retried = app.post(f"{letters}/retry", headers=KEY)
+    assert retried.json() == {"retried": 1}
+    wait_for(lambda: app.get(letters, headers=KEY).json()["data"] == [])
+    headers, body = receiver.requests[-1]
+    assert Webhook(hook["secret"]).verify(body, headers)["type"] == "incident.created"
+    assert app.post(f"{letters}/retry", headers=KEY).json() == {"retried": 0}
