@@ -154,9 +154,12 @@ def server_env(database_url: str, **settings: str) -> dict[str, str]:
 
 
 @contextmanager
-def served(env: dict[str, str], cwd: Path, *, workers: int = 1) -> Iterator[tuple[str, int]]:
-    """A `claims serve` process on a free loopback port, ready; yields `(base URL, pid)` and
-    stops it (SIGTERM, then SIGKILL) on exit. Its output goes to `cwd/server-<port>.log`."""
+def served(
+    env: dict[str, str], cwd: Path, *, workers: int = 1
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """A `claims serve` process on a free loopback port, ready; yields `(base URL, process)`
+    and stops it (SIGTERM, then SIGKILL) on exit, so its return code can be read afterwards.
+    Its output goes to `cwd/server-<port>.log`."""
     port = free_port()
     log_path = cwd / f"server-{port}.log"
     with log_path.open("wb") as log:
@@ -170,7 +173,7 @@ def served(env: dict[str, str], cwd: Path, *, workers: int = 1) -> Iterator[tupl
         base = f"http://127.0.0.1:{port}"
         try:
             wait_served(base, server)
-            yield base, server.pid
+            yield base, server
         except BaseException:
             print(log_path.read_text(errors="replace")[-4000:])
             raise

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import signal
-import subprocess
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -14,23 +13,12 @@ from pathlib import Path
 import httpx
 import pytest
 import requests
-from api_support import HARBOUR_FIRE, SERVE, free_port, served, server_env, wait_served
+from api_support import HARBOUR_FIRE, served, server_env
 
 
 def test_api_serve_subprocess_ingest_and_read_back(tmp_path: Path) -> None:
-    port = free_port()
     env = server_env(f"sqlite:///{tmp_path / 'served.db'}")
-    log = (tmp_path / "server.log").open("wb")
-    server = subprocess.Popen(
-        [*SERVE, "--port", str(port), "--workers", "1"],
-        cwd=tmp_path,  # no stray .env file is read
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_served(base, server)
+    with served(env, tmp_path) as (base, server):
         created = httpx.post(
             f"{base}/v1/documents",
             json={"id": "velmar-fire", "text": HARBOUR_FIRE, "outlet": "Example Wire"},
@@ -43,15 +31,8 @@ def test_api_serve_subprocess_ingest_and_read_back(tmp_path: Path) -> None:
         assert got.json()["text"] == HARBOUR_FIRE
         incidents = httpx.get(f"{base}/v1/incidents", timeout=10.0).json()
         assert [i["document_ids"] for i in incidents["data"]] == [["velmar-fire"]]
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:  # pragma: no cover
-            server.kill()
-            server.wait(timeout=10)
-        log.close()
-    output = (tmp_path / "server.log").read_text(errors="replace")
+    [log] = tmp_path.glob("server-*.log")
+    output = log.read_text(errors="replace")
     # uvicorn shuts down cleanly on SIGTERM, then re-raises the signal, so -SIGTERM is expected.
     assert server.returncode in {0, -signal.SIGTERM}, output
     assert "Application shutdown complete" in output

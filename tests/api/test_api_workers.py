@@ -102,7 +102,8 @@ def worker_pids(supervisor: int) -> list[int]:
 
 def test_api_workers_two_workers_one_sqlite_file(tmp_path: Path) -> None:
     env = server_env(f"sqlite:///{tmp_path / 'shared.db'}", **SERVER_SETTINGS)
-    with served(env, tmp_path, workers=2) as (base, supervisor):
+    with served(env, tmp_path, workers=2) as (base, server):
+        supervisor = server.pid
         assert len(worker_pids(supervisor)) == 2
         reports = tarsa_reports()
         assert ingest_concurrently([base, base], reports) == [201] * len(reports)

@@ -58,7 +58,7 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     env = server_env(
         f"sqlite:///{directory / 'claims.db'}", relation_scorer="rules", rate_limit_anonymous=""
     )
-    with served(env, directory, workers=1) as (url, _pid), httpx.Client(base_url=url) as client:
+    with served(env, directory, workers=1) as (url, _), httpx.Client(base_url=url) as client:
         for report in _reports():
             response = client.post("/v1/documents", json=report, timeout=120)
             assert response.status_code == 201, response.text
