@@ -14,7 +14,9 @@ keeps python-multipart (and so file uploads) out of the dependencies.
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -32,6 +34,7 @@ from api.state import AppState
 from api.web import views
 from api.web.pages import PAGE_CSP, render
 from claims.errors import ClaimsError
+from claims.extraction.ingest import html_to_text
 from claims.models import Comparison, RelationType
 
 router = APIRouter(include_in_schema=False)
@@ -39,11 +42,17 @@ router = APIRouter(include_in_schema=False)
 SEPARATOR = "---"
 # The pages' policy, but with the page's own script allowed (and nothing else).
 COMPARE_CSP = PAGE_CSP.replace("script-src 'none'", "script-src 'self'")
-FORMATS = ("text", "jsonl")
+FORMATS = ("text", "html", "jsonl")
 EXAMPLE_JSONL = (
     '{"id": "a", "outlet": "Wire", "text": "The army said six soldiers were killed."}\n'
     '{"id": "b", "outlet": "Courier", "text": "Rebels said 20 soldiers were killed."}'
 )
+
+
+def _html_title(page: str) -> str | None:
+    found = re.search(r"<title[^>]*>(.*?)</title>", page, re.IGNORECASE | re.DOTALL)
+    title = html.unescape(found.group(1)).strip() if found else ""
+    return title[:1_000] or None
 
 
 class FormError(Exception):
@@ -52,7 +61,9 @@ class FormError(Exception):
 
 def parse_reports(text: str, kind: str) -> CompareRequest:
     """The pasted input as a `CompareRequest`: JSON Lines (one `claims compare` input per
-    line), or plain text with reports separated by a line holding only `---`."""
+    line), or plain text or HTML pages with reports separated by a line holding only `---`
+    (HTML is reduced to its article text with trafilatura, as `claims extract page.html` does;
+    the page's `<title>` becomes the report's title)."""
     documents: list[CompareDocument] = []
     if kind == "jsonl":
         for number, line in enumerate(text.splitlines(), start=1):
@@ -73,11 +84,16 @@ def parse_reports(text: str, kind: str) -> CompareRequest:
                 chunks.append([])
             else:
                 chunks[-1].append(line)
-        reports = ["\n".join(c).strip() for c in chunks]
-        documents = [
-            CompareDocument(id=f"report-{i}", text=body)
-            for i, body in enumerate((r for r in reports if r), start=1)
-        ]
+        reports = [r for r in ("\n".join(c).strip() for c in chunks) if r]
+        for i, body in enumerate(reports, start=1):
+            title = None
+            if kind == "html":
+                title = _html_title(body)
+                try:
+                    body = html_to_text(body, f"page {i}")
+                except ClaimsError as exc:
+                    raise FormError(str(exc)) from exc
+            documents.append(CompareDocument(id=f"report-{i}", text=body, title=title))
     if not documents:
         raise FormError("paste at least one report")
     return CompareRequest(documents=documents)

@@ -9,7 +9,9 @@ the offline tests can demand that all of them go to the loopback server.
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -285,3 +287,24 @@ def test_reports_are_stored_from_the_page(base: str, page: Page) -> None:
         assert httpx.get(f"{base}/v1/documents/{report['id']}").status_code == 200
     page.get_by_role("link", name="its incident").first.click()
     expect(page.locator("table.sheet").first).to_be_visible()
+
+
+def test_compare_now_loads_html_files(base: str, page: Page, tmp_path: Path) -> None:
+    """Files chosen on the page are read in the browser into the box (HTML → the html format),
+    then compared like pasted input."""
+    paths = []
+    for report in _reports()[:2]:
+        paragraphs = "".join(f"<p>{html.escape(p)}</p>" for p in report["text"].splitlines() if p)
+        path = tmp_path / f"{report['id']}.html"
+        path.write_text(
+            f"<html><head><title>{html.escape(report['id'])}</title></head><body>"
+            f"<nav>Home · World</nav><article>{paragraphs}</article></body></html>",
+            encoding="utf-8",
+        )
+        paths.append(path)
+    page.goto(f"{base}/compare")
+    page.get_by_label("Or load files").set_input_files(paths)
+    expect(page.get_by_label("HTML pages")).to_be_checked()
+    expect(page.get_by_label("Reports", exact=True)).to_have_value(re.compile("<article>"))
+    page.get_by_role("button", name="Compare", exact=True).click()
+    expect(page.locator("section.result table.sheet").first).to_be_visible(timeout=60_000)

@@ -181,3 +181,21 @@ def test_pasted_reports_become_a_compare_request() -> None:
         parse_reports('{"text": "ok", "publishd_at": "2025-01-01"}', "jsonl")
     with pytest.raises(FormError, match="at least one report"):
         parse_reports("  \n---\n", "text")
+
+
+def test_pasted_html_pages_are_reduced_to_their_articles() -> None:
+    page = (
+        "<html><head><title>Floods in Orsk &amp; beyond</title></head><body>"
+        "<nav>Home | World | Sport</nav><article><p>Rescue teams evacuated some 1,200"
+        " residents of Orsk on Sunday, the flood agency said in a statement.</p>"
+        "<p>The governor said that nine shelters had been opened in schools.</p></article>"
+        "<footer>All rights reserved.</footer></body></html>"
+    )
+    body = parse_reports(f"{page}\n---\n{page}", "html")
+    assert len(body.documents) == 2
+    first = body.documents[0]
+    assert first.title == "Floods in Orsk & beyond"
+    assert "nine shelters" in first.text
+    assert "All rights reserved" not in first.text
+    with pytest.raises(FormError, match="no article text"):
+        parse_reports("<html><body></body></html>", "html")

@@ -5,6 +5,27 @@
   const form = document.querySelector("form.compare");
   const output = document.getElementById("compare-output");
   if (!form || !output) return;
+  const files = document.getElementById("files");
+  const box = document.getElementById("reports");
+  if (files && box) {
+    // Files are read here and put in the box, so upload needs no multipart parsing on the
+    // server: JSON Lines as they are; text or HTML pages joined by the "---" separator.
+    files.addEventListener("change", async function () {
+      const chosen = Array.from(files.files || []);
+      if (!chosen.length) return;
+      const texts = await Promise.all(chosen.map(function (f) { return f.text(); }));
+      const names = chosen.map(function (f) { return f.name.toLowerCase(); });
+      let format = "text";
+      if (names.every(function (n) { return n.endsWith(".jsonl") || n.endsWith(".json"); })) {
+        format = "jsonl";
+      } else if (names.every(function (n) { return n.endsWith(".html") || n.endsWith(".htm"); })) {
+        format = "html";
+      }
+      box.value = format === "jsonl" ? texts.join("\n") : texts.join("\n---\n");
+      const radio = document.getElementById("format-" + format);
+      if (radio) radio.checked = true;
+    });
+  }
   form.addEventListener("submit", async function (event) {
     event.preventDefault();
     const button = event.submitter || form.querySelector("button[type=submit]");
