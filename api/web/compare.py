@@ -40,8 +40,7 @@ from claims.models import Comparison, RelationType
 router = APIRouter(include_in_schema=False)
 
 SEPARATOR = "---"
-# The pages' policy, but with the page's own script allowed (and nothing else).
-COMPARE_CSP = PAGE_CSP.replace("script-src 'none'", "script-src 'self'")
+COMPARE_CSP = PAGE_CSP  # the pages' policy: their own script files only, nothing inline
 FORMATS = ("text", "html", "jsonl")
 EXAMPLE_JSONL = (
     '{"id": "a", "outlet": "Wire", "text": "The army said six soldiers were killed."}\n'
@@ -137,7 +136,7 @@ def _page(request: Request, context: dict[str, Any], status_code: int = 200) -> 
 
 @router.get("/compare", response_class=HTMLResponse)
 def compare_form(request: Request) -> HTMLResponse:
-    return _page(request, {})  # served with COMPARE_CSP, so its script may run
+    return _page(request, {})
 
 
 @router.post("/compare", response_class=HTMLResponse, dependencies=[Depends(access(Kind.COMPUTE))])

@@ -33,10 +33,11 @@ PAGE_SIZE = 20
 # batches; beyond this many a search misses older incidents (the store has no text index yet).
 SCAN_LIMIT = 1000
 _BATCH = 200
-# The pages run no script at all, so the browser is told to run none: even if escaping ever
-# failed, an injected `<script>` or `onerror=` in a report would not execute.
+# The pages run only the app's own script files (tooltips.js, compare.js), so the browser is told
+# to run nothing inline and nothing from elsewhere: even if escaping ever failed, an injected
+# `<script>` or `onerror=` in a report would not execute.
 PAGE_CSP = (
-    "default-src 'self'; script-src 'none'; object-src 'none'; base-uri 'none'; "
+    "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
 

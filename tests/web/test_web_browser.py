@@ -186,9 +186,27 @@ def test_script_in_a_report_renders_as_text(base: str, browser: Browser) -> None
 
 
 def test_pages_forbid_scripts(base: str, page: Page) -> None:
+    """Only the app's own script files may run: nothing inline, nothing from elsewhere."""
     response = page.goto(f"{base}/")
     assert response is not None
-    assert "script-src 'none'" in response.headers["content-security-policy"]
+    policy = response.headers["content-security-policy"]
+    assert "script-src 'self';" in policy
+    assert "unsafe-inline" not in policy
+
+
+def test_a_reason_is_dismissed_with_escape(base: str, page: Page) -> None:
+    incident = _incident_with_conflicts(base)
+    page.goto(f"{base}/incidents/{incident['id']}")
+    flag = page.locator("table.sheet .conflict-flag").first
+    tip = page.locator(f"#{flag.get_attribute('aria-describedby')}")
+    flag.focus()
+    expect(tip).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(tip).to_be_hidden()
+    expect(flag).to_be_focused()  # dismissed without moving the focus
+    page.keyboard.press("Shift+Tab")
+    flag.focus()
+    expect(tip).to_be_visible()
 
 
 def test_docs_and_redoc_render_offline(base: str, page: Page) -> None:
