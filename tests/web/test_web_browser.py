@@ -326,3 +326,50 @@ def test_compare_now_loads_html_files(base: str, page: Page, tmp_path: Path) -> 
     expect(page.get_by_label("Reports", exact=True)).to_have_value(re.compile("<article>"))
     page.get_by_role("button", name="Compare", exact=True).click()
     expect(page.locator("section.result table.sheet").first).to_be_visible(timeout=60_000)
+
+
+# WCAG 2.x contrast of every visible text element against the first opaque background behind
+# it, computed in the browser from the rendered styles (not from the stylesheet by hand).
+CONTRAST_JS = """
+() => {
+  const rgb = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const background = (el) => {
+    for (let e = el; e; e = e.parentElement) {
+      const c = rgb(getComputedStyle(e).backgroundColor);
+      if (c.length === 3 || (c.length === 4 && c[3] > 0.5)) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  const out = [];
+  for (const el of document.body.querySelectorAll("*")) {
+    const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+    if (!own || !el.getClientRects().length) continue;
+    const style = getComputedStyle(el);
+    if (style.visibility === "hidden") continue;
+    const fg = rgb(style.color).slice(0, 3), bg = background(el);
+    const [a, b] = [lum(fg), lum(bg)].sort((x, y) => y - x);
+    const ratio = (a + 0.05) / (b + 0.05);
+    const size = parseFloat(style.fontSize), bold = Number(style.fontWeight) >= 700;
+    const large = size >= 24 || (bold && size >= 18.66);
+    if (ratio < (large ? 3 : 4.5)) out.push(`${el.tagName}.${el.className}: ${ratio.toFixed(2)}`);
+  }
+  return out;
+}
+"""
+
+
+def test_text_contrast_is_wcag_aa(base: str, page: Page) -> None:
+    incident = _incident_with_conflicts(base)
+    paths = ["/", f"/incidents/{incident['id']}", f"/documents/{incident['document_ids'][0]}"]
+    for path in paths:
+        page.goto(f"{base}{path}")
+        assert page.evaluate(CONTRAST_JS) == [], path
+    # A reason's tooltip, shown on focus.
+    page.goto(f"{base}/incidents/{incident['id']}")
+    flag = page.locator("table.sheet .conflict-flag").first
+    flag.focus()
+    assert page.evaluate(CONTRAST_JS) == []
