@@ -103,7 +103,7 @@ def _key_id(key: str) -> str:
     return "key:" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:24]
 
 
-def _scope_of(given: str, settings: Settings) -> str | None:
+def scope_of(given: str, settings: Settings) -> str | None:
     """`"write"`, `"read"` or None. Every key is compared in constant time, so timing reveals
     neither a key nor its position."""
     raw = given.encode("utf-8", "surrogateescape")
@@ -131,7 +131,7 @@ def access(kind: Kind) -> Callable[..., None]:
         needed = configured and kind in _NEEDS_KEY[settings.require_keys_for]
         key: str | None = None
         if credentials is not None and configured:
-            scope = _scope_of(credentials.credentials, settings)
+            scope = scope_of(credentials.credentials, settings)
             if scope is None:
                 raise InvalidAPIKeyError("the API key is not valid")
             if kind is Kind.WRITE and scope != "write":
@@ -139,16 +139,23 @@ def access(kind: Kind) -> Callable[..., None]:
             key = credentials.credentials
         elif needed:
             raise NotAuthenticatedError("this endpoint needs `Authorization: Bearer <api key>`")
-        limiter: RateLimiter = state.rate_limiter
-        if key is not None:
-            item, identity = limiter.per_key, _key_id(key)
-        else:
-            host = request.client.host if request.client is not None else "unknown"
-            item, identity = limiter.anonymous, "addr:" + host
-        if item is not None:
-            limiter.hit(item, identity, cost, response)
+        charge(request, response, key, cost)
 
     return check
+
+
+def charge(request: Request, response: Response, key: str | None, cost: int) -> None:
+    """Count `cost` against a valid `key`, or against the client's address without one;
+    raises `RateLimitedError` when over the limit. Routes get this through `access`; the web
+    form that stores reports (its key comes in the form) calls it directly."""
+    limiter: RateLimiter = request.app.state.claims.rate_limiter
+    if key is not None:
+        item, identity = limiter.per_key, _key_id(key)
+    else:
+        host = request.client.host if request.client is not None else "unknown"
+        item, identity = limiter.anonymous, "addr:" + host
+    if item is not None:
+        limiter.hit(item, identity, cost, response)
 
 
 Read = Depends(access(Kind.READ))

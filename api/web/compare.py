@@ -22,12 +22,11 @@ from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import HTMLResponse
-from limits import RateLimitItem
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from api import service
-from api.access import COST, Kind, _key_id, _scope_of, access
+from api.access import COST, Kind, access, charge, scope_of
 from api.errors import InvalidAPIKeyError, RateLimitedError
 from api.schemas import CompareDocument, CompareRequest, DocumentCreate
 from api.state import AppState
@@ -175,10 +174,8 @@ async def store_reports(request: Request) -> HTMLResponse:
         context |= {"text": text, "kind": kind}
         body = parse_reports(text, kind)
         _check_write_key(state, key)
-        identity, limit = _limit_for(request, state, key)
-        if limit is not None:
-            cost = COST[Kind.WRITE] * len(body.documents)
-            state.rate_limiter.hit(limit, identity, cost, Response())
+        valid = key if key and scope_of(key, state.settings) is not None else None
+        charge(request, Response(), valid, COST[Kind.WRITE] * len(body.documents))
         state.check_ready()
         stored = await run_in_threadpool(_store_all, state, body)
     except FormError as exc:
@@ -196,16 +193,8 @@ def _check_write_key(state: AppState, key: str) -> None:
     settings = state.settings
     if not (settings.api_keys or settings.read_api_keys):
         return  # an open server: anyone may store, as with POST /v1/documents
-    if _scope_of(key, settings) != "write":
+    if scope_of(key, settings) != "write":
         raise InvalidAPIKeyError("storing needs an API key with the write scope")
-
-
-def _limit_for(request: Request, state: AppState, key: str) -> tuple[str, RateLimitItem | None]:
-    limiter = state.rate_limiter
-    if key and _scope_of(key, state.settings) is not None:
-        return _key_id(key), limiter.per_key
-    host = request.client.host if request.client is not None else "unknown"
-    return "addr:" + host, limiter.anonymous
 
 
 def _store_all(state: AppState, body: CompareRequest) -> list[dict[str, Any]]:
